@@ -2,3 +2,4 @@
 export * from './opcodes.js';
 export * from './program.js';
 export * from './linktypes.js';
+export * from './batch.js';

@@ -1,2 +1,1 @@
-// The public surface of src/pcap/, re-exported by src/index.ts. Each module adds its exports here.
-export {};
+export * from './record.js';
