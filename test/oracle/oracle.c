@@ -11,6 +11,8 @@
  *   run N WIRELEN:HEX WIRELEN:HEX ...      -> "ok R R ..."  bpf_filter() on each packet;
  *        the captured length is the number of bytes in HEX ("-" for none).
  *   time REPS N WIRELEN:HEX ...            -> "ok NANOSECONDS MATCHES"  all packets REPS times
+ *   image                                  -> "ok HEX HEX ..." bpf_image() of each instruction of the
+ *        program, each line hex-encoded (tcpdump -d prints these lines)
  *   quit
  */
 #include <pcap/pcap.h>
@@ -132,6 +134,15 @@ int main(void) {
             printf("ok %.0f %lu\n", (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec), matches);
             for (int i = 0; i < n; i++) free(pkts[i]);
             free(pkts); free(wl); free(cl);
+        } else if (strcmp(cmd, "image") == 0) {
+            printf("ok");
+            for (int i = 0; i < prog_len; i++) {
+                const char *img = bpf_image(&prog[i], i);
+                printf(" ");
+                if (!*img) printf("-");
+                for (const char *c = img; *c; c++) printf("%02x", (unsigned char)*c);
+            }
+            printf("\n");
         } else if (strcmp(cmd, "quit") == 0) {
             break;
         } else {

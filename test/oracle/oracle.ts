@@ -136,6 +136,14 @@ export class Oracle {
     return answer === 'ok 1';
   }
 
+  /** libpcap's bpf_image() of each instruction: the lines `tcpdump -d` prints, for any program. */
+  async image(prog: Program): Promise<string[]> {
+    await this.load(prog);
+    const answer = await this.request('image');
+    if (!answer.startsWith('ok')) throw new Error(`oracle image failed: ${answer}`);
+    return answer.split(' ').slice(1).map((h) => (h === '-' ? '' : Buffer.from(h, 'hex').toString('latin1')));
+  }
+
   /** Times bpf_filter() in C over the packets, `reps` times; returns total nanoseconds and the match count. */
   async time(prog: Program, packets: readonly OraclePacket[], reps: number): Promise<{ nanoseconds: number; matches: number }> {
     await this.load(prog);

@@ -1,0 +1,109 @@
+/*
+ * The reference side of bench/jit.bench.ts: times libpcap's own bpf_filter()
+ * over exactly the packets and Programs the TypeScript side times, in the
+ * same run.
+ *
+ *   bpf_filter_bench PACKETS PROGRAMS SLICE ROUNDS REPS
+ *
+ * PACKETS  a raw dump: u32 count, then per packet u32 caplen, u32 wirelen and
+ *          caplen bytes (all little-endian); loaded into one buffer.
+ * PROGRAMS one Program per line: "N c,jt,jf,k c,jt,jf,k ...".
+ * SLICE    how many leading packets form the in-cache slice; ROUNDS how many
+ *          times the slice is filtered per repetition.
+ * REPS     repetitions; the median is reported.
+ *
+ * Prints one line per Program and mode:
+ *   "INDEX slice|full NS_PER_PACKET MATCHES"  (matches of one pass)
+ */
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint32_t read_u32(FILE *f) {
+    unsigned char b[4];
+    if (fread(b, 1, 4, f) != 4) { fprintf(stderr, "bpf_filter_bench: truncated packet file\n"); exit(2); }
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static double now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Filters packets [0, n) `rounds` times; returns the matches of one pass. */
+static unsigned long pass(const struct bpf_insn *prog, const unsigned char *data, const uint64_t *off,
+                          const uint32_t *cap, const uint32_t *wire, uint32_t n, int rounds) {
+    unsigned long matches = 0;
+    for (int r = 0; r < rounds; r++)
+        for (uint32_t i = 0; i < n; i++)
+            matches += bpf_filter(prog, data + off[i], wire[i], cap[i]) != 0;
+    return matches / (unsigned long)rounds;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 6) {
+        fprintf(stderr, "usage: bpf_filter_bench PACKETS PROGRAMS SLICE ROUNDS REPS\n");
+        return 2;
+    }
+    uint32_t slice = (uint32_t)strtoul(argv[3], NULL, 10);
+    int rounds = atoi(argv[4]), reps = atoi(argv[5]);
+    FILE *pf = fopen(argv[1], "rb");
+    if (!pf) { perror(argv[1]); return 2; }
+    uint32_t n = read_u32(pf);
+    uint64_t *off = malloc(n * sizeof *off);
+    uint32_t *cap = malloc(n * sizeof *cap), *wire = malloc(n * sizeof *wire);
+    size_t size = 0, room = 1 << 20;
+    unsigned char *data = malloc(room);
+    for (uint32_t i = 0; i < n; i++) {
+        cap[i] = read_u32(pf);
+        wire[i] = read_u32(pf);
+        while (size + cap[i] > room) data = realloc(data, room *= 2);
+        if (fread(data + size, 1, cap[i], pf) != cap[i]) { fprintf(stderr, "bpf_filter_bench: truncated packet %u\n", i); return 2; }
+        off[i] = size;
+        size += cap[i];
+    }
+    fclose(pf);
+    if (slice > n) slice = n;
+
+    FILE *gf = fopen(argv[2], "r");
+    if (!gf) { perror(argv[2]); return 2; }
+    char *line = NULL;
+    size_t linecap = 0;
+    double *times = malloc(reps * sizeof *times);
+    for (int index = 0; getline(&line, &linecap, gf) > 0; index++) {
+        char *save = NULL;
+        int len = atoi(strtok_r(line, " \n", &save));
+        struct bpf_insn *prog = calloc(len, sizeof *prog);
+        for (int j = 0; j < len; j++) {
+            unsigned c, jt, jf, k;
+            char *t = strtok_r(NULL, " \n", &save);
+            if (!t || sscanf(t, "%u,%u,%u,%u", &c, &jt, &jf, &k) != 4) { fprintf(stderr, "bad program line %d\n", index); return 2; }
+            prog[j].code = (unsigned short)c; prog[j].jt = (unsigned char)jt; prog[j].jf = (unsigned char)jf; prog[j].k = k;
+        }
+        for (int mode = 0; mode < 2; mode++) {
+            uint32_t count = mode == 0 ? slice : n;
+            int rr = mode == 0 ? rounds : 1;
+            unsigned long matches = pass(prog, data, off, cap, wire, count, 1); /* warm-up */
+            for (int r = 0; r < reps; r++) {
+                double a = now_ns();
+                matches = pass(prog, data, off, cap, wire, count, rr);
+                times[r] = (now_ns() - a) / ((double)count * rr);
+            }
+            qsort(times, reps, sizeof *times, cmp_double);
+            printf("%d %s %.3f %lu\n", index, mode == 0 ? "slice" : "full", times[reps / 2], matches);
+            fflush(stdout);
+        }
+        free(prog);
+    }
+    free(line);
+    return 0;
+}

@@ -1,0 +1,108 @@
+/**
+ * Capture files against tcpdump, same machine, same file, same run:
+ *   read + filter `tcp port 80` + write the matches  vs  tcpdump -r IN -w OUT 'tcp port 80'
+ *   read + write everything to /dev/null           vs  tcpdump -r IN -w /dev/null
+ * Both sides run as child processes (start-up included) under /usr/bin/time,
+ * which reports their peak resident memory. Prints a markdown table.
+ *
+ * Run: npx tsc -p tsconfig.json && node --expose-gc dist/bench/pcap.bench.js
+ * (BPFKIT_BENCH_PACKETS=N for another size; default 1,000,000).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ethernet } from '../src/craft/ethernet.js';
+import { icmp } from '../src/craft/icmp.js';
+import { ipv4 } from '../src/craft/ipv4.js';
+import { ipv6 } from '../src/craft/ipv6.js';
+import { tcp } from '../src/craft/tcp.js';
+import { udp } from '../src/craft/udp.js';
+import { createCaptureWriter } from '../src/pcap/write-capture.js';
+
+const PACKETS = Number(process.env.BPFKIT_BENCH_PACKETS ?? 1_000_000);
+const RUNS = 3;
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** A few hundred distinct frames in a realistic mix: a quarter web traffic on port 80, the rest HTTPS, DNS, ICMP, IPv6. */
+function templates(): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  const eth = (d: Parameters<typeof ethernet>[1]) => ethernet({ src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', pad: true }, d);
+  let seed = 12345;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+  for (let i = 0; i < 400; i++) {
+    const size = [0, 0, 40, 200, 536, 1000, 1460][rand(7)];
+    const payload = new Uint8Array(size).fill(0x41 + (i % 26));
+    const a = `10.${rand(4)}.${rand(250)}.${1 + rand(250)}`;
+    const b = `192.0.2.${1 + rand(250)}`;
+    const kind = i % 8;
+    if (kind < 2) frames.push(eth(ipv4({ src: a, dst: b }, tcp({ sport: 30000 + rand(30000), dport: 80, flags: 'P.' }, payload))));
+    else if (kind === 2) frames.push(eth(ipv4({ src: b, dst: a }, tcp({ sport: 80, dport: 30000 + rand(30000), flags: '.' }, payload))));
+    else if (kind < 5) frames.push(eth(ipv4({ src: a, dst: b }, tcp({ sport: 30000 + rand(30000), dport: 443, flags: 'P.' }, payload))));
+    else if (kind === 5) frames.push(eth(ipv4({ src: a, dst: b }, udp({ sport: 30000 + rand(30000), dport: 53 }, payload.subarray(0, 60)))));
+    else if (kind === 6) frames.push(eth(ipv4({ src: a, dst: b }, icmp({ type: 8, id: 1, seq: i }, payload.subarray(0, 56)))));
+    else frames.push(eth(ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }, tcp({ sport: 40000, dport: i % 16 === 7 ? 80 : 22, flags: '.' }, payload))));
+  }
+  return frames;
+}
+
+async function makeInput(path: string): Promise<void> {
+  const frames = templates();
+  const w = createCaptureWriter(path, { format: 'pcap', linkType: 1, flushOnExit: false });
+  for (let i = 0; i < PACKETS; i++) {
+    const data = frames[(i * 7919) % frames.length];
+    const pending = w.write({ data, caplen: data.length, len: data.length, timestamp: { sec: 1700000000 + Math.floor(i / 10000), nsec: (i % 10000) * 100000 }, linkType: 1, interface: 0 });
+    if (pending) await pending;
+  }
+  await w.close();
+}
+
+interface Timing { seconds: number; peakKiB: number; stdout: string }
+
+function timed(command: string, args: string[]): Timing {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
+  const last = r.stderr.trim().split('\n').pop()!.split(' ');
+  return { seconds: Number(last[0]), peakKiB: Number(last[1]), stdout: r.stdout };
+}
+
+function median(runs: Timing[]): Timing {
+  return [...runs].sort((x, y) => x.seconds - y.seconds)[Math.floor(runs.length / 2)];
+}
+
+function best(command: string, args: string[]): Timing {
+  timed(command, args); // warm the page cache and the binary
+  return median(Array.from({ length: RUNS }, () => timed(command, args)));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bpfkit-pcap-bench-'));
+try {
+  const input = join(dir, 'in.pcap');
+  await makeInput(input);
+  const size = statSync(input).size;
+  const ddd = spawnSync('tcpdump', ['-ddd', '-y', 'EN10MB', 'tcp port 80'], { encoding: 'utf8' }).stdout;
+  const child = join(here, 'pcap-pipeline.js');
+  const theirsOut = join(dir, 'tcpdump.pcap');
+  const oursOut = join(dir, 'ours.pcap');
+
+  const tFilter = best('tcpdump', ['-r', input, '-w', theirsOut, 'tcp port 80']);
+  const oFilter = best(process.execPath, [child, input, oursOut, 'tcp port 80', ddd]);
+  const same = Buffer.compare(readFileSync(theirsOut), readFileSync(oursOut)) === 0;
+  const tAll = best('tcpdump', ['-r', input, '-w', '/dev/null']);
+  const oAll = best(process.execPath, [child, input, '/dev/null']);
+  const counts = JSON.parse(oFilter.stdout) as { read: number; accepted: number; written: number; compiled: boolean };
+
+  const mb = size / 1e6;
+  const row = (name: string, t: Timing, o: Timing) =>
+    `| ${name} | ${t.seconds.toFixed(2)} s (${(mb / t.seconds).toFixed(0)} MB/s) | ${o.seconds.toFixed(2)} s (${(mb / o.seconds).toFixed(0)} MB/s) | **${(t.seconds / o.seconds).toFixed(2)}×** | ${(t.peakKiB / 1024).toFixed(1)} MiB | ${(o.peakKiB / 1024).toFixed(1)} MiB |`;
+  console.log(`Input: ${PACKETS.toLocaleString('en')} packets, ${mb.toFixed(0)} MB pcap; median of ${RUNS} runs after a warm-up; both sides are child processes (start-up included).\n`);
+  console.log('| case | tcpdump | bpfkit | throughput ratio (bpfkit / tcpdump) | tcpdump peak RSS | bpfkit peak RSS |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(row("read + filter `tcp port 80` + write", tFilter, oFilter));
+  console.log(row('read + write all to /dev/null', tAll, oAll));
+  console.log(`\n${counts.read} read, ${counts.accepted} accepted, ${counts.written} written; output ${same ? 'byte-identical to' : 'DIFFERENT from'} tcpdump's; filter ${counts.compiled ? 'compiled by bpfkit' : 'from tcpdump -ddd (no bpfkit compiler in this build)'}.`);
+  if (!same) process.exitCode = 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

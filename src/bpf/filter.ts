@@ -1,0 +1,158 @@
+/**
+ * The matcher every packet path uses: a Program bound to an engine (the JIT
+ * by default, the interpreter on request for debugging) and a semantics, with
+ * a per-packet call and a batch path that filters a whole PacketBatch in one
+ * call, the packet loop inside the generated function.
+ */
+import type { Program } from './program.js';
+import type { PacketBatch } from './batch.js';
+import { DEFAULT_SEMANTICS, type AncillaryContext, type Semantics } from './context.js';
+import { interpret } from './interpreter.js';
+import { jit, jitBatch, jitBatchSelect, type CompiledBatchFilter } from './jit.js';
+
+/** Which machine runs the Program. */
+export type Engine = 'jit' | 'interpreter';
+
+export interface FilterOptions {
+  /** 'jit' (default) or 'interpreter' (the reference, slower; for debugging). */
+  engine?: Engine;
+  /** 'linux' (default) or 'bsd' (libpcap's bpf_filter()). */
+  semantics?: Semantics;
+  /** Metadata for Linux ancillary loads, used when a call passes none. */
+  context?: AncillaryContext;
+}
+
+/** Thrown for a batch or result array the filter cannot use; says which and why. */
+export class FilterError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FilterError';
+  }
+}
+
+/**
+ * A Program ready to match packets.
+ *
+ * @example
+ * const filter = new Filter(compile('tcp port 80'));
+ * filter.matches(frame)                          // true / false
+ * const out = new Uint32Array(batch.count);
+ * const accepted = filter.runBatch(batch, out);  // out[i] = return value of packet i
+ */
+export class Filter {
+  readonly program: Program;
+  readonly engine: Engine;
+  readonly semantics: Semantics;
+  /**
+   * Runs the Program over one packet and returns its value (0 = reject, else
+   * the number of bytes to keep). With the JIT and no default context this is
+   * the generated function itself, so calling it costs one call.
+   *
+   * @example
+   * const snap = filter.run(frame, 1514);
+   */
+  readonly run: (packet: Uint8Array, wireLength?: number, context?: AncillaryContext) => number;
+  private readonly context: AncillaryContext | undefined;
+  private batchValues: CompiledBatchFilter | undefined;
+  private batchIndices: CompiledBatchFilter | undefined;
+
+  constructor(program: Program, options: FilterOptions = {}) {
+    this.program = program;
+    this.engine = options.engine ?? 'jit';
+    this.semantics = options.semantics ?? DEFAULT_SEMANTICS;
+    this.context = options.context;
+    const semantics = this.semantics;
+    const fallback = this.context;
+    if (this.engine === 'interpreter') {
+      this.run = (packet, wireLength, context) => interpret(program, packet, wireLength, { semantics, context: context ?? fallback });
+    } else if (this.engine === 'jit') {
+      const compiled = jit(program, { semantics });
+      this.run = fallback === undefined ? compiled : (packet, wireLength, context) => compiled(packet, wireLength, context ?? fallback);
+    } else {
+      throw new FilterError(`unknown engine ${JSON.stringify(this.engine)}: use 'jit' or 'interpreter'`);
+    }
+  }
+
+  /**
+   * True when the Program accepts the packet (returns non-zero).
+   *
+   * @example
+   * if (filter.matches(frame)) keep(frame);
+   */
+  matches(packet: Uint8Array, wireLength?: number, context?: AncillaryContext): boolean {
+    return this.run(packet, wireLength, context) !== 0;
+  }
+
+  /**
+   * Filters every packet of a batch: `results[i]` receives packet i's return
+   * value. Returns how many packets were accepted.
+   *
+   * @example
+   * const results = new Uint32Array(batch.count);
+   * const accepted = filter.runBatch(batch, results);
+   */
+  runBatch(batch: PacketBatch, results: Uint32Array, context?: AncillaryContext): number {
+    this.checkOutput(batch, results, 'results');
+    if (this.engine === 'interpreter') return this.interpretBatch(batch, results, false, context);
+    this.batchValues ??= jitBatch(this.program, { semantics: this.semantics });
+    return this.checked(this.batchValues(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, results, context ?? this.context), batch);
+  }
+
+  /**
+   * Filters every packet of a batch and writes the indices of the accepted
+   * ones, in order, into `indices`. Returns how many were written.
+   *
+   * @example
+   * const indices = new Uint32Array(batch.count);
+   * const n = filter.selectBatch(batch, indices);
+   * for (let j = 0; j < n; j++) sink(batch, indices[j]);
+   */
+  selectBatch(batch: PacketBatch, indices: Uint32Array, context?: AncillaryContext): number {
+    this.checkOutput(batch, indices, 'indices');
+    if (this.engine === 'interpreter') return this.interpretBatch(batch, indices, true, context);
+    this.batchIndices ??= jitBatchSelect(this.program, { semantics: this.semantics });
+    return this.checked(this.batchIndices(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, indices, context ?? this.context), batch);
+  }
+
+  private checkOutput(batch: PacketBatch, out: Uint32Array, name: string): void {
+    const count = batch.count;
+    if (!Number.isInteger(count) || count < 0 || count > batch.offsets.length || count > batch.caplens.length || count > batch.wirelens.length) {
+      throw new FilterError(`batch count ${count} does not fit its offsets/caplens/wirelens arrays (${batch.offsets.length}/${batch.caplens.length}/${batch.wirelens.length})`);
+    }
+    if (out.length < count) throw new FilterError(`${name} has room for ${out.length} packets, the batch holds ${count}`);
+  }
+
+  private checked(answer: number, batch: PacketBatch): number {
+    if (answer >= 0) return answer;
+    const i = -1 - answer;
+    throw new FilterError(`batch packet ${i}: bytes ${batch.offsets[i]}..${batch.offsets[i] + batch.caplens[i]} lie outside the ${batch.data.length}-byte buffer`);
+  }
+
+  private interpretBatch(batch: PacketBatch, out: Uint32Array, select: boolean, context: AncillaryContext | undefined): number {
+    const options = { semantics: this.semantics, context: context ?? this.context };
+    let accepted = 0;
+    for (let i = 0; i < batch.count; i++) {
+      const start = batch.offsets[i], end = start + batch.caplens[i];
+      if (end > batch.data.length) this.checked(-1 - i, batch);
+      const r = interpret(this.program, batch.data.subarray(start, end), batch.wirelens[i], options);
+      if (select) {
+        if (r !== 0) out[accepted++] = i;
+      } else {
+        out[i] = r;
+        if (r !== 0) accepted++;
+      }
+    }
+    return accepted;
+  }
+}
+
+/**
+ * Makes a Filter: the JIT unless `{ engine: 'interpreter' }`.
+ *
+ * @example
+ * const f = createFilter(prog, { semantics: 'bsd' });
+ * f.matches(frame);
+ */
+export function createFilter(program: Program, options: FilterOptions = {}): Filter {
+  return new Filter(program, options);
+}

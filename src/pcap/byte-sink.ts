@@ -1,0 +1,126 @@
+/**
+ * Where written capture bytes go: a file path, stdout, or any Writable. Files
+ * are written with explicit positions so that a final synchronous flush (on
+ * SIGINT, SIGTERM or exit) can land safely beside writes still in flight.
+ */
+import { openSync, writeSync, closeSync, write as fsWrite, close as fsClose } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+/** Anything bpfkit can write a capture to. `'-'` means stdout. */
+export type CaptureDestination = string | Writable;
+
+/**
+ * An output of whole chunks. `write` takes ownership of the chunk;
+ * `writeSync` is for exit paths, where nothing asynchronous will run again.
+ *
+ * @example
+ * const sink = ByteSink.open('out.pcap');
+ * await sink.write(bytes);
+ * await sink.close();
+ */
+export class ByteSink {
+  private position = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private closed = false;
+  /** File chunks handed to asynchronous writes and not yet confirmed, by position. */
+  private readonly unconfirmed = new Map<Uint8Array, number>();
+
+  private constructor(private readonly fd: number | undefined, private readonly stream: Writable | undefined,
+    private readonly endStream: boolean) {
+    stream?.on('error', (e: Error) => { this.failure ??= e; });
+  }
+
+  /**
+   * Opens a destination: a path is created or truncated; `'-'` is stdout; a
+   * Writable is used as is and ended on close unless `end` is false.
+   *
+   * @example
+   * const sink = ByteSink.open(process.stdout, { end: false });
+   */
+  static open(dest: CaptureDestination, options: { end?: boolean } = {}): ByteSink {
+    if (typeof dest === 'string' && dest !== '-') return new ByteSink(openSync(dest, 'w'), undefined, false);
+    const stream = dest === '-' ? process.stdout : dest as Writable;
+    return new ByteSink(undefined, stream, options.end ?? stream !== process.stdout);
+  }
+
+  /** The first write error, if any. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Writes a chunk; resolves when it may be followed (file write done, or stream drained). */
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.fd !== undefined) {
+      const fd = this.fd;
+      const at = this.position;
+      this.position += chunk.length;
+      this.unconfirmed.set(chunk, at);
+      const done = this.inFlight.then(() => writeAll(fd, chunk, at)).then(() => { this.unconfirmed.delete(chunk); });
+      this.inFlight = done.catch((e: Error) => { this.failure ??= e; });
+      return done;
+    }
+    const stream = this.stream!;
+    if (stream.write(chunk)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onDrain = () => { stream.off('error', onError); resolve(); };
+      const onError = (e: Error) => { stream.off('drain', onDrain); reject(e); };
+      stream.once('drain', onDrain);
+      stream.once('error', onError);
+    });
+  }
+
+  /** Writes a chunk before returning, for exit paths (a Writable gets it queued, which stdout on Linux writes at once). */
+  writeSync(chunk: Uint8Array): void {
+    if (this.closed) return;
+    if (this.fd !== undefined) {
+      // Writes still in the thread pool may never finish once the process exits;
+      // positioned writes are idempotent, so those chunks are written again here.
+      for (const [pending, at] of this.unconfirmed) writeAllSync(this.fd, pending, at);
+      this.unconfirmed.clear();
+      writeAllSync(this.fd, chunk, this.position);
+      this.position += chunk.length;
+      return;
+    }
+    this.stream!.write(chunk);
+  }
+
+  /** Waits for writes in flight, then closes the file or ends the stream. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fd !== undefined) {
+      await this.inFlight;
+      const fd = this.fd;
+      await new Promise<void>((resolve, reject) => fsClose(fd, (e) => (e ? reject(e) : resolve())));
+    } else if (this.endStream) {
+      const stream = this.stream!;
+      await new Promise<void>((resolve) => stream.end(resolve));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Closes at once, for exit paths. */
+  closeSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.fd !== undefined) closeSync(this.fd);
+    else if (this.endStream) this.stream!.end();
+  }
+}
+
+function writeAll(fd: number, chunk: Uint8Array, at: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (done: number) => {
+      if (done >= chunk.length) { resolve(); return; }
+      fsWrite(fd, chunk, done, chunk.length - done, at + done, (e, n) => (e ? reject(e) : step(done + n)));
+    };
+    step(0);
+  });
+}
+
+function writeAllSync(fd: number, chunk: Uint8Array, at: number): void {
+  let done = 0;
+  while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done, at + done);
+}
