@@ -7,9 +7,10 @@
  * several repetitions; match counts show that all engines agree.
  *
  *   node --expose-gc dist/bench/jit.bench.js
- *   BPFKIT_BENCH_PACKETS=200000 BPFKIT_BENCH_REPS=3 node --expose-gc dist/bench/jit.bench.js
+ *   BPFKIT_BENCH_PACKETS=200000 BPFKIT_BENCH_REPS=3 BPFKIT_BENCH_ONLY=1,4 node --expose-gc dist/bench/jit.bench.js
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,7 +22,7 @@ import { jit, jitBatch, type CompiledFilter, type CompiledBatchFilter } from '..
 import { Oracle } from '../test/oracle/oracle.js';
 import { makeCorpus } from './jit-corpus.js';
 
-const FILTERS = [
+const ALL_FILTERS = [
   '',
   'ip',
   'tcp',
@@ -37,6 +38,8 @@ const FILTERS = [
   'portrange 1000-2000',
 ];
 
+// BPFKIT_BENCH_ONLY=2,4 runs a subset (indices into the list) while tuning.
+const FILTERS = process.env.BPFKIT_BENCH_ONLY ? process.env.BPFKIT_BENCH_ONLY.split(',').map((i) => ALL_FILTERS[Number(i)]) : ALL_FILTERS;
 const PACKETS = Number(process.env.BPFKIT_BENCH_PACKETS ?? 1_000_000);
 const REPS = Number(process.env.BPFKIT_BENCH_REPS ?? 5);
 const SLICE = Math.min(10_000, PACKETS);
@@ -70,24 +73,41 @@ function rawDump(batch: PacketBatch): Uint8Array {
 interface Timing { ns: number; matches: number }
 type Mode = 'slice' | 'full';
 
-/** libpcap's numbers: builds bench/c/bpf_filter_bench.c and runs it over the same packets and Programs. */
-function timeLibpcap(dir: string, batch: PacketBatch, programs: Program[]): Map<string, Timing> {
-  const source = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'c', 'bpf_filter_bench.c');
-  const binary = join(dir, 'bpf_filter_bench');
-  const cc = spawnSync('cc', ['-O2', '-o', binary, source, '-lpcap'], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`cannot build ${source} (needs cc and libpcap-dev):\n${cc.stderr}`);
-  const packetsFile = join(dir, 'packets.raw');
-  const programsFile = join(dir, 'programs.txt');
-  writeFileSync(packetsFile, rawDump(batch));
-  writeFileSync(programsFile, programs.map((p) => `${p.length} ${p.map((x) => `${x.code},${x.jt},${x.jf},${x.k}`).join(' ')}\n`).join(''));
-  const run = spawnSync(binary, [packetsFile, programsFile, String(SLICE), String(ROUNDS), String(REPS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (run.status !== 0) throw new Error(`bpf_filter_bench failed: ${run.stderr}`);
-  const out = new Map<string, Timing>();
-  for (const line of run.stdout.trim().split('\n')) {
-    const [index, mode, ns, matches] = line.split(' ');
-    out.set(`${index} ${mode}`, { ns: Number(ns), matches: Number(matches) });
+/**
+ * libpcap's side: bench/c/bpf_filter_bench.c, built now with -O2, holding the
+ * same packets; each Program is timed on request, right before ours.
+ */
+class LibpcapBench {
+  private readonly child: ChildProcess;
+  private readonly answers: Array<(line: string) => void> = [];
+
+  constructor(dir: string, batch: PacketBatch) {
+    const source = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'c', 'bpf_filter_bench.c');
+    const binary = join(dir, 'bpf_filter_bench');
+    const cc = spawnSync('cc', ['-O2', '-o', binary, source, '-lpcap'], { encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error(`cannot build ${source} (needs cc and libpcap-dev):\n${cc.stderr}`);
+    const packetsFile = join(dir, 'packets.raw');
+    writeFileSync(packetsFile, rawDump(batch));
+    this.child = spawn(binary, [packetsFile, String(SLICE), String(ROUNDS), String(REPS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => this.answers.shift()?.(line));
+    this.child.on('exit', () => { for (const a of this.answers.splice(0)) a(''); });
   }
-  return out;
+
+  /** Times bpf_filter() with `prog` on the slice and on the full corpus. */
+  time(prog: Program): Promise<Record<Mode, Timing>> {
+    return new Promise((resolve, reject) => {
+      this.answers.push((line) => {
+        const [slice, sliceNs, sliceMatches, full, fullNs, fullMatches] = line.split(' ');
+        if (slice !== 'slice' || full !== 'full') return reject(new Error(`bpf_filter_bench answered ${JSON.stringify(line)}`));
+        resolve({ slice: { ns: Number(sliceNs), matches: Number(sliceMatches) }, full: { ns: Number(fullNs), matches: Number(fullMatches) } });
+      });
+      this.child.stdin!.write(`${prog.length} ${prog.map((x) => `${x.code},${x.jt},${x.jf},${x.k}`).join(' ')}\n`);
+    });
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+  }
 }
 
 function timeIt(reps: number, perRep: number, body: () => number): Timing {
@@ -103,10 +123,27 @@ function timeIt(reps: number, perRep: number, body: () => number): Timing {
   return { ns: median(times), matches };
 }
 
-function perPacket(fn: CompiledFilter, views: Uint8Array[], wires: Uint32Array, n: number, rounds: number): number {
+/** One loop shared by every filter: its call site sees them all (megamorphic), as in a library dispatching many filters. */
+function perPacketShared(fn: CompiledFilter, views: Uint8Array[], wires: Uint32Array, n: number, rounds: number): number {
   let matches = 0;
   for (let r = 0; r < rounds; r++) for (let i = 0; i < n; i++) if (fn(views[i], wires[i]) !== 0) matches++;
   return matches / rounds;
+}
+
+type PerPacketLoop = typeof perPacketShared;
+
+/**
+ * A loop of its own for one filter, as in an application that applies its
+ * filter at one place: the call site sees one function, which V8 may inline.
+ * The source differs per filter (a comment) so V8 does not share its feedback.
+ */
+function perPacketOwnLoop(index: number): PerPacketLoop {
+  return new Function(`// per-packet loop for filter ${index}
+return function perPacket(fn, views, wires, n, rounds) {
+  let matches = 0;
+  for (let r = 0; r < rounds; r++) for (let i = 0; i < n; i++) if (fn(views[i], wires[i]) !== 0) matches++;
+  return matches / rounds;
+};`)() as PerPacketLoop;
 }
 
 function interpreted(prog: Program, views: Uint8Array[], wires: Uint32Array, n: number, rounds: number): number {
@@ -138,12 +175,16 @@ async function main(): Promise<void> {
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-jit-bench-'));
-  let reference: Map<string, Timing>;
+  const libpcap = new LibpcapBench(dir, batch);
   try {
-    reference = timeLibpcap(dir, batch, programs);
+    await measureAll(batch, views, programs, libpcap);
   } finally {
+    libpcap.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function measureAll(batch: PacketBatch, views: Uint8Array[], programs: Program[], libpcap: LibpcapBench): Promise<void> {
 
   const out = new Uint32Array(batch.count);
   const rows: string[] = [];
@@ -155,14 +196,17 @@ async function main(): Promise<void> {
     const perPacketFn = jit(prog, { semantics: SEMANTICS });
     const batchFn = jitBatch(prog, { semantics: SEMANTICS });
     compileMs.push(performance.now() - c0);
+    const ownLoop = perPacketOwnLoop(index);
+    const reference = await libpcap.time(prog);
     for (const mode of ['slice', 'full'] as Mode[]) {
       const n = mode === 'slice' ? SLICE : batch.count;
       const rounds = mode === 'slice' ? ROUNDS : 1;
-      const ref = reference.get(`${index} ${mode}`)!;
+      const ref = reference[mode];
       const interp = timeIt(REPS, n * rounds, () => interpreted(prog, views, batch.wirelens, n, rounds));
-      const packet = timeIt(REPS, n * rounds, () => perPacket(perPacketFn, views, batch.wirelens, n, rounds));
+      const packet = timeIt(REPS, n * rounds, () => ownLoop(perPacketFn, views, batch.wirelens, n, rounds));
+      const shared = timeIt(REPS, n * rounds, () => perPacketShared(perPacketFn, views, batch.wirelens, n, rounds));
       const bat = timeIt(REPS, n * rounds, () => batched(batchFn, batch, n, rounds, out));
-      const counts = [ref.matches, interp.matches, packet.matches, bat.matches];
+      const counts = [ref.matches, interp.matches, packet.matches, shared.matches, bat.matches];
       const agree = counts.every((c) => c === counts[0]);
       if (!agree) disagreements++;
       const ratio = (x: Timing) => x.ns / ref.ns;
@@ -171,13 +215,13 @@ async function main(): Promise<void> {
       worst.interp = Math.max(worst.interp, ratio(interp));
       const cell = (x: Timing) => `${x.ns.toFixed(1)} (${ratio(x).toFixed(2)}×)`;
       const label = FILTERS[index] === '' ? '`""` (accept all)' : FILTERS[index].length > 48 ? `\`${FILTERS[index].slice(0, 45)}...\`` : `\`${FILTERS[index]}\``;
-      rows.push(`| ${label} | ${mode} | ${ref.ns.toFixed(1)} | ${cell(interp)} | ${cell(packet)} | ${cell(bat)} | ${agree ? counts[0] : `DISAGREE ${counts.join('/')}`} |`);
+      rows.push(`| ${label} | ${mode} | ${ref.ns.toFixed(1)} | ${cell(interp)} | ${cell(packet)} | ${cell(shared)} | ${cell(bat)} | ${agree ? counts[0] : `DISAGREE ${counts.join('/')}`} |`);
       console.error(rows[rows.length - 1]);
     }
   }
   console.log(`\nns/packet, median of ${REPS}; ratio to libpcap's bpf_filter() (-O2) in parentheses. slice = first ${SLICE} packets x ${ROUNDS}; full = all ${batch.count}. Semantics: ${SEMANTICS}.\n`);
-  console.log('| filter | packets | libpcap | interpreter | JIT per packet | JIT batch | matches |');
-  console.log('|---|---|---:|---:|---:|---:|---:|');
+  console.log('| filter | packets | libpcap | interpreter | JIT per packet | JIT per packet, shared call site | JIT batch | matches |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
   console.log(`\nworst ratios: batch ${worst.batch.toFixed(2)} (target ≤ 0.5), per packet ${worst.packet.toFixed(2)} (target ≤ 1.0), interpreter ${worst.interp.toFixed(2)} (target ≤ 3)`);
   console.log(`JIT compile time per filter (both shapes, cold): median ${median(compileMs).toFixed(2)} ms, max ${Math.max(...compileMs).toFixed(2)} ms`);

@@ -3,17 +3,18 @@
  * over exactly the packets and Programs the TypeScript side times, in the
  * same run.
  *
- *   bpf_filter_bench PACKETS PROGRAMS SLICE ROUNDS REPS
+ *   bpf_filter_bench PACKETS SLICE ROUNDS REPS
  *
  * PACKETS  a raw dump: u32 count, then per packet u32 caplen, u32 wirelen and
  *          caplen bytes (all little-endian); loaded into one buffer.
- * PROGRAMS one Program per line: "N c,jt,jf,k c,jt,jf,k ...".
  * SLICE    how many leading packets form the in-cache slice; ROUNDS how many
  *          times the slice is filtered per repetition.
  * REPS     repetitions; the median is reported.
  *
- * Prints one line per Program and mode:
- *   "INDEX slice|full NS_PER_PACKET MATCHES"  (matches of one pass)
+ * Then reads one Program per line on stdin ("N c,jt,jf,k c,jt,jf,k ...") and
+ * answers each at once, so the caller can time its own engines on the same
+ * filter right after (machine load drifts; neighbours in time compare best):
+ *   "slice NS_PER_PACKET MATCHES full NS_PER_PACKET MATCHES"  (matches of one pass)
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -50,12 +51,12 @@ static unsigned long pass(const struct bpf_insn *prog, const unsigned char *data
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: bpf_filter_bench PACKETS PROGRAMS SLICE ROUNDS REPS\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: bpf_filter_bench PACKETS SLICE ROUNDS REPS < PROGRAMS\n");
         return 2;
     }
-    uint32_t slice = (uint32_t)strtoul(argv[3], NULL, 10);
-    int rounds = atoi(argv[4]), reps = atoi(argv[5]);
+    uint32_t slice = (uint32_t)strtoul(argv[2], NULL, 10);
+    int rounds = atoi(argv[3]), reps = atoi(argv[4]);
     FILE *pf = fopen(argv[1], "rb");
     if (!pf) { perror(argv[1]); return 2; }
     uint32_t n = read_u32(pf);
@@ -74,8 +75,7 @@ int main(int argc, char **argv) {
     fclose(pf);
     if (slice > n) slice = n;
 
-    FILE *gf = fopen(argv[2], "r");
-    if (!gf) { perror(argv[2]); return 2; }
+    FILE *gf = stdin;
     char *line = NULL;
     size_t linecap = 0;
     double *times = malloc(reps * sizeof *times);
@@ -99,9 +99,10 @@ int main(int argc, char **argv) {
                 times[r] = (now_ns() - a) / ((double)count * rr);
             }
             qsort(times, reps, sizeof *times, cmp_double);
-            printf("%d %s %.3f %lu\n", index, mode == 0 ? "slice" : "full", times[reps / 2], matches);
-            fflush(stdout);
+            printf("%s%s %.3f %lu", mode == 0 ? "" : " ", mode == 0 ? "slice" : "full", times[reps / 2], matches);
         }
+        printf("\n");
+        fflush(stdout);
         free(prog);
     }
     free(line);

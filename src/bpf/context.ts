@@ -57,6 +57,11 @@ export interface AncillaryContext {
    * networkOffset + n. Without it, SKF_NET_OFF loads find no header and return 0.
    */
   networkOffset?: number;
+  /**
+   * The skb has no link-layer header (as on UNIX or UDP sockets): SKF_LL_OFF
+   * loads fail. By default SKF_LL_OFF + n reads byte n, as on packet sockets.
+   */
+  noLinkHeader?: boolean;
   /** Whether netlink attribute headers (SKF_AD_NLATTR*) are little-endian (host order); default true. */
   littleEndianNlattr?: boolean;
 }

@@ -8,25 +8,30 @@ import type { Program } from './program.js';
 import type { PacketBatch } from './batch.js';
 import { DEFAULT_SEMANTICS, type AncillaryContext, type Semantics } from './context.js';
 import { interpret } from './interpreter.js';
-import { jit, jitBatch, jitBatchSelect, type CompiledBatchFilter } from './jit.js';
+import { jit, jitBatch, jitBatchSelect, type CompiledBatchFilter, type CompiledFilter } from './jit.js';
+import { verify } from './verifier.js';
 
 /** Which machine runs the Program. */
-export type Engine = 'jit' | 'interpreter';
+export type MatchEngine = 'jit' | 'interpreter';
 
-export interface FilterOptions {
-  /** 'jit' (default) or 'interpreter' (the reference, slower; for debugging). */
-  engine?: Engine;
+export interface MatcherOptions {
+  /**
+   * 'jit' (default) or 'interpreter' (the reference, slower; for debugging).
+   * A Program the JIT cannot compile but the verifier accepts (libpcap's
+   * backward jumps, as `ip6 protochain` makes) runs on the interpreter.
+   */
+  engine?: MatchEngine;
   /** 'linux' (default) or 'bsd' (libpcap's bpf_filter()). */
   semantics?: Semantics;
   /** Metadata for Linux ancillary loads, used when a call passes none. */
   context?: AncillaryContext;
 }
 
-/** Thrown for a batch or result array the filter cannot use; says which and why. */
-export class FilterError extends RangeError {
+/** Thrown for a batch or result array the matcher cannot use; says which and why. */
+export class MatcherError extends RangeError {
   constructor(message: string) {
     super(message);
-    this.name = 'FilterError';
+    this.name = 'MatcherError';
   }
 }
 
@@ -34,14 +39,15 @@ export class FilterError extends RangeError {
  * A Program ready to match packets.
  *
  * @example
- * const filter = new Filter(compile('tcp port 80'));
- * filter.matches(frame)                          // true / false
+ * const matcher = new Matcher(compile('tcp port 80'));
+ * matcher.matches(frame)                          // true / false
  * const out = new Uint32Array(batch.count);
- * const accepted = filter.runBatch(batch, out);  // out[i] = return value of packet i
+ * const accepted = matcher.runBatch(batch, out);  // out[i] = return value of packet i
  */
-export class Filter {
+export class Matcher {
   readonly program: Program;
-  readonly engine: Engine;
+  /** The engine that actually runs the Program. */
+  readonly engine: MatchEngine;
   readonly semantics: Semantics;
   /**
    * Runs the Program over one packet and returns its value (0 = reject, else
@@ -49,27 +55,30 @@ export class Filter {
    * the generated function itself, so calling it costs one call.
    *
    * @example
-   * const snap = filter.run(frame, 1514);
+   * const snap = matcher.run(frame, 1514);
    */
   readonly run: (packet: Uint8Array, wireLength?: number, context?: AncillaryContext) => number;
   private readonly context: AncillaryContext | undefined;
   private batchValues: CompiledBatchFilter | undefined;
   private batchIndices: CompiledBatchFilter | undefined;
 
-  constructor(program: Program, options: FilterOptions = {}) {
+  constructor(program: Program, options: MatcherOptions = {}) {
+    const asked = options.engine ?? 'jit';
+    if (asked !== 'jit' && asked !== 'interpreter') throw new MatcherError(`unknown engine ${JSON.stringify(asked)}: use 'jit' or 'interpreter'`);
     this.program = program;
-    this.engine = options.engine ?? 'jit';
     this.semantics = options.semantics ?? DEFAULT_SEMANTICS;
     this.context = options.context;
     const semantics = this.semantics;
     const fallback = this.context;
-    if (this.engine === 'interpreter') {
+    verify(program, { mode: semantics });
+    let compiled: CompiledFilter | undefined;
+    if (asked === 'jit' && !hasBackwardJump(program)) compiled = jit(program, { semantics });
+    this.engine = compiled ? 'jit' : 'interpreter';
+    if (!compiled) {
       this.run = (packet, wireLength, context) => interpret(program, packet, wireLength, { semantics, context: context ?? fallback });
-    } else if (this.engine === 'jit') {
-      const compiled = jit(program, { semantics });
-      this.run = fallback === undefined ? compiled : (packet, wireLength, context) => compiled(packet, wireLength, context ?? fallback);
     } else {
-      throw new FilterError(`unknown engine ${JSON.stringify(this.engine)}: use 'jit' or 'interpreter'`);
+      const fn = compiled;
+      this.run = fallback === undefined ? fn : (packet, wireLength, context) => fn(packet, wireLength, context ?? fallback);
     }
   }
 
@@ -77,7 +86,7 @@ export class Filter {
    * True when the Program accepts the packet (returns non-zero).
    *
    * @example
-   * if (filter.matches(frame)) keep(frame);
+   * if (matcher.matches(frame)) keep(frame);
    */
   matches(packet: Uint8Array, wireLength?: number, context?: AncillaryContext): boolean {
     return this.run(packet, wireLength, context) !== 0;
@@ -89,7 +98,7 @@ export class Filter {
    *
    * @example
    * const results = new Uint32Array(batch.count);
-   * const accepted = filter.runBatch(batch, results);
+   * const accepted = matcher.runBatch(batch, results);
    */
   runBatch(batch: PacketBatch, results: Uint32Array, context?: AncillaryContext): number {
     this.checkOutput(batch, results, 'results');
@@ -104,7 +113,7 @@ export class Filter {
    *
    * @example
    * const indices = new Uint32Array(batch.count);
-   * const n = filter.selectBatch(batch, indices);
+   * const n = matcher.selectBatch(batch, indices);
    * for (let j = 0; j < n; j++) sink(batch, indices[j]);
    */
   selectBatch(batch: PacketBatch, indices: Uint32Array, context?: AncillaryContext): number {
@@ -117,15 +126,15 @@ export class Filter {
   private checkOutput(batch: PacketBatch, out: Uint32Array, name: string): void {
     const count = batch.count;
     if (!Number.isInteger(count) || count < 0 || count > batch.offsets.length || count > batch.caplens.length || count > batch.wirelens.length) {
-      throw new FilterError(`batch count ${count} does not fit its offsets/caplens/wirelens arrays (${batch.offsets.length}/${batch.caplens.length}/${batch.wirelens.length})`);
+      throw new MatcherError(`batch count ${count} does not fit its offsets/caplens/wirelens arrays (${batch.offsets.length}/${batch.caplens.length}/${batch.wirelens.length})`);
     }
-    if (out.length < count) throw new FilterError(`${name} has room for ${out.length} packets, the batch holds ${count}`);
+    if (out.length < count) throw new MatcherError(`${name} has room for ${out.length} packets, the batch holds ${count}`);
   }
 
   private checked(answer: number, batch: PacketBatch): number {
     if (answer >= 0) return answer;
     const i = -1 - answer;
-    throw new FilterError(`batch packet ${i}: bytes ${batch.offsets[i]}..${batch.offsets[i] + batch.caplens[i]} lie outside the ${batch.data.length}-byte buffer`);
+    throw new MatcherError(`batch packet ${i}: bytes ${batch.offsets[i]}..${batch.offsets[i] + batch.caplens[i]} lie outside the ${batch.data.length}-byte buffer`);
   }
 
   private interpretBatch(batch: PacketBatch, out: Uint32Array, select: boolean, context: AncillaryContext | undefined): number {
@@ -146,13 +155,18 @@ export class Filter {
   }
 }
 
+/** libpcap's bpf_validate() accepts `ja` with a negative offset; only the interpreter runs those. */
+function hasBackwardJump(program: Program): boolean {
+  return program.some((x) => x.code === 0x05 && (x.k | 0) < 0);
+}
+
 /**
- * Makes a Filter: the JIT unless `{ engine: 'interpreter' }`.
+ * Makes a Matcher: the JIT unless `{ engine: 'interpreter' }`.
  *
  * @example
- * const f = createFilter(prog, { semantics: 'bsd' });
- * f.matches(frame);
+ * const m = createMatcher(prog, { semantics: 'bsd' });
+ * m.matches(frame);
  */
-export function createFilter(program: Program, options: FilterOptions = {}): Filter {
-  return new Filter(program, options);
+export function createMatcher(program: Program, options: MatcherOptions = {}): Matcher {
+  return new Matcher(program, options);
 }

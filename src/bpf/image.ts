@@ -59,7 +59,14 @@ export const IMAGE_FORMS: ReadonlyMap<number, ImageForm> = new Map([
   [0x84, f('neg', 'none')], [0x07, f('tax', 'none')], [0x87, f('txa', 'none')],
 ]);
 
-/** True for a conditional jump layout: class JMP with an operation other than JA (unimp codes included). */
+/**
+ * True for a conditional jump layout: class JMP with an operation other than
+ * JA (unimp codes included), which bpf_image() prints with jt/jf targets.
+ *
+ * @example
+ * isConditionalJumpCode(0x15) // true (jeq #k)
+ * isConditionalJumpCode(0x05) // false (ja)
+ */
 export function isConditionalJumpCode(code: number): boolean {
   return (code & 0x07) === 0x05 && (code & 0xf0) !== 0x00;
 }

@@ -10,3 +10,7 @@ export * from './verifier.js';
 export * from './assemble-error.js';
 export * from './text.js';
 export * from './builders.js';
+export * from './canonical.js';
+export { jit, jitBatch, jitBatchSelect, jitSource, type CompiledFilter, type CompiledBatchFilter, type JitOptions } from './jit.js';
+export { JitError } from './jit-check.js';
+export { Matcher, MatcherError, createMatcher, type MatcherOptions, type MatchEngine } from './filter.js';

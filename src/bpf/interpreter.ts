@@ -11,6 +11,10 @@ import { ancillaryField, ancillaryLoad, DEFAULT_SEMANTICS, type AncillaryContext
 /**
  * Thrown when a Program cannot run at all: an opcode that no BPF machine
  * defines, or control that leaves the Program. A verified Program never throws.
+ *
+ * @example
+ * try { interpret(program([insn(0x08, 0, 0, 0)]), frame); }
+ * catch (e) { if (e instanceof InterpretError) console.error(e.index, e.reason); } // 0 'opcode 0x08 is not ...'
  */
 export class InterpretError extends Error {
   constructor(readonly index: number, readonly reason: string) {
@@ -77,7 +81,7 @@ function loadLinux(p: Uint8Array, off: number, size: number, ctx: AncillaryConte
     const net = ctx?.networkOffset;
     return net === undefined ? -1 : loadBytes(p, net + (off - SKF_NET_OFF), size);
   }
-  if (off >= SKF_LL_OFF) return loadBytes(p, off - SKF_LL_OFF, size);
+  if (off >= SKF_LL_OFF) return ctx?.noLinkHeader ? -1 : loadBytes(p, off - SKF_LL_OFF, size);
   return -1;
 }
 

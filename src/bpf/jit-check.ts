@@ -36,6 +36,7 @@ export function checkForJit(prog: Program, semantics: Semantics): void {
     if (!LINUX_OPCODES.has(code)) throw new JitError(i, `opcode 0x${code.toString(16)} is not one the interpreter executes`);
     const cls = code & 7;
     if (cls === 0x05) {
+      if (code === 0x05 && (k | 0) < 0) throw new JitError(i, `backward jump (ja ${k | 0}): the JIT compiles forward jumps only; run this Program with the interpreter`);
       const far = code === 0x05 ? i + 1 + k : i + 1 + Math.max(jt, jf);
       if (far >= prog.length) throw new JitError(i, 'jump past the end of the Program');
     } else if (cls !== 0x06 && i + 1 >= prog.length) {

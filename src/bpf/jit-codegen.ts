@@ -19,7 +19,6 @@ import {
 import type { Program } from './program.js';
 import { ancillaryField, type Semantics } from './context.js';
 
-type JitSemantics = Semantics;
 
 /** The three function shapes the JIT emits. */
 export type JitShape = 'packet' | 'batch-values' | 'batch-indices';
@@ -41,6 +40,8 @@ function num(x: number): string {
 interface Emit {
   /** Expression for byte `offsetExpr` of the current packet. */
   byte(offsetExpr: string): string;
+  /** Expression for the big-endian 1, 2 or 4 bytes at `at` (a constant or the variable t) of the current packet, as int32. */
+  word(size: number, at: number | 't'): string;
   /** Expression for where the current packet starts in `p`. */
   base: string;
   /** Statement that ends the Program with the unsigned value of `expr`. */
@@ -121,20 +122,23 @@ function planBlocks(prog: Program, live: boolean[]): { starts: Map<number, numbe
  * const src = generateSource(program([{ code: 0x06, jt: 0, jf: 0, k: 1 }]), 'bsd', 'packet');
  * new Function(...src.params, src.body);
  */
-export function generateSource(prog: Program, semantics: JitSemantics, shape: JitShape, forceLayout?: 'blocks' | 'dispatch'): GeneratedSource {
+export function generateSource(prog: Program, semantics: Semantics, shape: JitShape, forceLayout?: 'blocks' | 'dispatch'): GeneratedSource {
   const live = reachable(prog);
   const { starts, depth } = planBlocks(prog, live);
   const layout = forceLayout ?? (depth > MAX_BLOCK_NESTING ? 'dispatch' : 'blocks');
   const batch = shape !== 'packet';
   const emit: Emit = {
     byte: batch ? (off) => `p[o + ${off}]` : (off) => `p[${off}]`,
+    word: batch && USE_DATAVIEW ? batchWord : (size, at) => byteLoad(size, (d) => (at === 't' ? (d ? `t + ${d}` : 't') : num(at + d)), emit),
     base: batch ? 'o' : '0',
     ret: batch ? (e) => `{ r = ${e}; break P; }` : (e) => `return ${e};`,
     jump: layout === 'blocks' ? (t) => `break L${num(t)};` : (t) => `{ pc = ${num(t)}; continue D; }`,
   };
 
+  const present = provenLengths(prog, live, semantics);
   const usesMem = new Set<number>();
   let usesLen = false;
+  let readsPacket = false;
   for (let i = 0; i < prog.length; i++) {
     if (!live[i]) continue;
     const x = prog[i];
@@ -142,6 +146,7 @@ export function generateSource(prog: Program, semantics: JitSemantics, shape: Ji
     if ((cls === BPF_LD || cls === BPF_LDX) && bpfMode(x.code) === BPF_MEM) usesMem.add(x.k);
     if (cls === BPF_ST || cls === BPF_STX) usesMem.add(x.k);
     if ((cls === BPF_LD || cls === BPF_LDX) && bpfMode(x.code) === BPF_LEN) usesLen = true;
+    if ((cls === BPF_LD || cls === BPF_LDX) && [BPF_ABS, BPF_IND, BPF_MSH].includes(bpfMode(x.code))) readsPacket = true;
   }
 
   const lines: string[] = [];
@@ -159,7 +164,7 @@ export function generateSource(prog: Program, semantics: JitSemantics, shape: Ji
     } else if (starts.has(i) || i === 0) {
       lines.push(`case ${num(i)}:`);
     }
-    if (live[i]) lines.push(instruction(prog, i, semantics, emit));
+    if (live[i]) lines.push(instruction(prog, i, semantics, emit, present[i]));
   }
 
   const mem = [...usesMem].sort((a, b) => a - b).map((k) => `m${num(k)} = 0`);
@@ -169,7 +174,7 @@ export function generateSource(prog: Program, semantics: JitSemantics, shape: Ji
     : `let pc = 0;\nD: for (;;) switch (pc) {\n${lines.join('\n')}\ndefault: ${emit.ret('0')}\n}`;
 
   if (!batch) {
-    const head = `const c = p.length;\n${usesLen ? 'if (w === undefined) w = c;\n' : ''}let ${regs};\n`;
+    const head = `${readsPacket || usesLen ? 'const c = p.length;\n' : ''}${usesLen ? 'if (w === undefined) w = c;\n' : ''}let ${regs};\n`;
     return { params: PACKET_PARAMS, body: `'use strict';\n${head}${program}\nreturn 0;`, layout };
   }
   const store = shape === 'batch-values'
@@ -177,11 +182,9 @@ export function generateSource(prog: Program, semantics: JitSemantics, shape: Ji
     : 'if (r !== 0) out[k++] = i;';
   const body = `'use strict';
 const dl = p.length;
-let k = 0;
+${USE_DATAVIEW ? 'const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);\n' : ''}let k = 0;
 for (let i = 0; i < n; i++) {
-const o = offs[i], c = caps[i], w = wires[i];
-if (o + c > dl) return -1 - i;
-let ${regs}, r = 0;
+${readsPacket ? 'const o = offs[i], c = caps[i];\nif (o + c > dl) return -1 - i;\n' : ''}${usesLen ? 'const w = wires[i];\n' : ''}let ${regs}, r = 0;
 P: {
 ${program}
 }
@@ -191,8 +194,32 @@ return k;`;
   return { params: BATCH_PARAMS, body, layout };
 }
 
-/** Emits one instruction's statement(s). */
-function instruction(prog: Program, i: number, semantics: JitSemantics, emit: Emit): string {
+/**
+ * For each instruction, how many leading packet bytes are known to be present
+ * when it runs: every path to it passed a bounds check at least that large.
+ * Loads within that length need no check of their own.
+ */
+function provenLengths(prog: Program, live: boolean[], semantics: Semantics): number[] {
+  const atEntry = new Array<number>(prog.length).fill(Infinity);
+  if (prog.length > 0) atEntry[0] = 0;
+  for (let i = 0; i < prog.length; i++) {
+    if (!live[i]) continue;
+    const x = prog[i];
+    let after = atEntry[i];
+    const cls = bpfClass(x.code);
+    if (cls === BPF_LD || cls === BPF_LDX) {
+      const mode = bpfMode(x.code);
+      const direct = semantics === 'bsd' || (x.k | 0) >= 0;
+      if (mode === BPF_ABS && direct) after = Math.max(after, x.k + sizeOf(x.code));
+      if (mode === BPF_MSH && direct) after = Math.max(after, x.k + 1);
+    }
+    for (const t of successors(prog, i)) if (t < prog.length) atEntry[t] = Math.min(atEntry[t], after);
+  }
+  return atEntry;
+}
+
+/** Emits one instruction's statement(s); `present` bytes are known to be in the packet. */
+function instruction(prog: Program, i: number, semantics: Semantics, emit: Emit, present: number): string {
   const x = prog[i];
   const k = x.k;
   const ks = num(k | 0); // k as a signed 32-bit literal, for int32 arithmetic
@@ -201,9 +228,9 @@ function instruction(prog: Program, i: number, semantics: JitSemantics, emit: Em
     case BPF_RET:
       return emit.ret(bpfRval(x.code) === BPF_A ? 'A >>> 0' : bpfRval(x.code) === BPF_X ? 'X >>> 0' : ku);
     case BPF_LD:
-      return load(x.code, k, 'A', semantics, emit);
+      return load(x.code, k, 'A', semantics, emit, present);
     case BPF_LDX:
-      return load(x.code, k, 'X', semantics, emit);
+      return load(x.code, k, 'X', semantics, emit, present);
     case BPF_ST:
       return `m${num(k)} = A;`;
     case BPF_STX:
@@ -211,7 +238,7 @@ function instruction(prog: Program, i: number, semantics: JitSemantics, emit: Em
     case BPF_MISC:
       return bpfMiscOp(x.code) === BPF_TAX ? 'X = A;' : bpfMiscOp(x.code) === BPF_TXA ? 'A = X;' : unreachableCode(i);
     case BPF_ALU:
-      return alu(x.code, ks, ku, emit, i);
+      return alu(x.code, ks, ku, semantics, emit, i);
     case BPF_JMP:
       return jump(prog, i, emit);
     default:
@@ -223,7 +250,15 @@ function unreachableCode(i: number): never {
   throw new RangeError(`JIT: instruction ${i} has an opcode the verifier should have refused`);
 }
 
-/** Statement loading `size` bytes at the constant offset `k` (bounds already known to fit a double). */
+/** Batch loads go through a DataView over the whole buffer: one bounds check and one byte swap per word. */
+const USE_DATAVIEW = true;
+
+function batchWord(size: number, at: number | 't'): string {
+  const where = at === 't' ? 'o + t' : `o + ${num(at)}`;
+  return size === 1 ? `p[${where}]` : size === 2 ? `dv.getUint16(${where})` : `dv.getInt32(${where})`;
+}
+
+/** Expression composing `size` bytes big-endian, byte d at `at(d)`. */
 function byteLoad(size: number, at: (d: number) => string, emit: Emit): string {
   if (size === 1) return emit.byte(at(0));
   if (size === 2) return `(${emit.byte(at(0))} << 8 | ${emit.byte(at(1))})`;
@@ -235,7 +270,7 @@ function sizeOf(code: number): number {
   return s === BPF_W ? 4 : s === BPF_H ? 2 : 1;
 }
 
-function load(code: number, k: number, reg: 'A' | 'X', semantics: JitSemantics, emit: Emit): string {
+function load(code: number, k: number, reg: 'A' | 'X', semantics: Semantics, emit: Emit, present: number): string {
   const mode = bpfMode(code);
   switch (mode) {
     case BPF_IMM: return `${reg} = ${num(k | 0)};`;
@@ -245,7 +280,8 @@ function load(code: number, k: number, reg: 'A' | 'X', semantics: JitSemantics, 
       if (semantics === 'linux' && (k | 0) < 0) {
         return `t = rt.neg(p, ${emit.base}, c, ${num(k | 0)}, 1, ctx); if (t < 0) ${emit.ret('0')} X = (t & 15) << 2;`;
       }
-      return `if (c <= ${num(k)}) ${emit.ret('0')} X = (${emit.byte(num(k))} & 15) << 2;`;
+      const check = k + 1 <= present ? '' : `if (c <= ${num(k)}) ${emit.ret('0')} `;
+      return `${check}X = (${emit.byte(num(k))} & 15) << 2;`;
     }
     case BPF_ABS: {
       const size = sizeOf(code);
@@ -255,23 +291,24 @@ function load(code: number, k: number, reg: 'A' | 'X', semantics: JitSemantics, 
         if (field >= 0) return `A = rt.anc(${num(field)}, p, ${emit.base}, c, A, X, ctx) | 0;`;
         return `t = rt.neg(p, ${emit.base}, c, ${num(k | 0)}, ${num(size)}, ctx); if (t < 0) ${emit.ret('0')} A = t | 0;`;
       }
-      return `if (c < ${num(k + size)}) ${emit.ret('0')} A = ${byteLoad(size, (d) => num(k + d), emit)};`;
+      const check = k + size <= present ? '' : `if (c < ${num(k + size)}) ${emit.ret('0')} `;
+      return `${check}A = ${emit.word(size, k)};`;
     }
     case BPF_IND: {
       const size = sizeOf(code);
       if (semantics === 'linux') {
         // The kernel adds X and k in 32 bits; a negative sum addresses the link or network header.
-        return `t = (X + ${num(k | 0)}) | 0; if (t < 0) { t = rt.neg(p, ${emit.base}, c, t, ${num(size)}, ctx); if (t < 0) ${emit.ret('0')} A = t | 0; } else { if (t + ${num(size)} > c) ${emit.ret('0')} A = ${byteLoad(size, (d) => (d ? `t + ${d}` : 't'), emit)}; }`;
+        return `t = (X + ${num(k | 0)}) | 0; if (t < 0) { t = rt.neg(p, ${emit.base}, c, t, ${num(size)}, ctx); if (t < 0) ${emit.ret('0')} A = t | 0; } else { if (t + ${num(size)} > c) ${emit.ret('0')} A = ${emit.word(size, 't')}; }`;
       }
       // libpcap checks k, X and the size separately, so the sum never wraps.
-      return `t = (X >>> 0) + ${num(k)}; if (t + ${num(size)} > c) ${emit.ret('0')} A = ${byteLoad(size, (d) => (d ? `t + ${d}` : 't'), emit)};`;
+      return `t = (X >>> 0) + ${num(k)}; if (t + ${num(size)} > c) ${emit.ret('0')} A = ${emit.word(size, 't')};`;
     }
     default:
       throw new RangeError(`JIT: load mode ${mode} is not valid`);
   }
 }
 
-function alu(code: number, ks: string, ku: string, emit: Emit, i: number): string {
+function alu(code: number, ks: string, ku: string, semantics: Semantics, emit: Emit, i: number): string {
   const op = bpfOp(code);
   if (op === BPF_NEG) return 'A = -A | 0;';
   const fromX = bpfSrc(code) === BPF_X;
@@ -293,7 +330,8 @@ function alu(code: number, ks: string, ku: string, emit: Emit, i: number): strin
     case BPF_LSH:
     case BPF_RSH: {
       const sym = op === BPF_LSH ? '<<' : '>>>';
-      // Shift counts are taken modulo 32, as JS and the interpreter do.
+      // Linux takes the count modulo 32 (as JS does); libpcap 1.10 gives 0 for a count in X of 32 or more.
+      if (fromX && semantics === 'bsd') return `A = (X >>> 0) > 31 ? 0 : (A ${sym} X) | 0;`;
       return `A = (A ${sym} ${v}) | 0;`;
     }
     default:

@@ -46,7 +46,12 @@ interface SourceLine {
   readonly column: number;
 }
 
-/** Splits text into trimmed non-blank lines, keeping positions for errors. */
+/**
+ * Splits text into trimmed non-blank lines, keeping positions for errors.
+ *
+ * @example
+ * sourceLines('\n  ret #0\n') // [{ text: 'ret #0', line: 2, column: 3 }]
+ */
 export function sourceLines(text: string): SourceLine[] {
   const out: SourceLine[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {

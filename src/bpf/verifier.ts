@@ -16,7 +16,16 @@ export interface VerifyOptions {
   mode?: VerifyMode;
 }
 
-/** A Program the verifier refuses: which instruction (-1 for the Program as a whole), printed, and why. */
+/**
+ * A Program the verifier refuses: which instruction (-1 for the Program as a
+ * whole), that instruction as `tcpdump -d` prints it, and why.
+ *
+ * @example
+ * const e = verifyProblem(program([insn(0x34, 0, 0, 0), insn(0x16, 0, 0, 0)]));
+ * e?.index        // 0
+ * e?.instruction  // '(000) div      #0'
+ * e?.reason       // 'division by constant zero'
+ */
 export class VerifyError extends Error {
   constructor(
     readonly index: number,

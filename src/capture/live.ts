@@ -539,23 +539,27 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
   /** Copies a block's accepted packets out of the ring (one copy for the block) into the queue. */
   private copyBlock(ring: RxRing, block: RingBlock): void {
     const view = ring.view;
-    const blockEnd = block.offset + view.getUint32(block.offset + BLOCK_LEN, true);
-    // Frames shaped in place may start up to a cooked header before their data.
+    const accepted: number[] = [];
+    // Shape every frame in place first; only then copy the block once.
+    this.walkBlock(ring, block, (start, caplen, len, frame) => {
+      accepted.push(start, caplen, len, frame);
+    });
+    if (accepted.length === 0) return;
     const base = block.offset;
-    let copy: Uint8Array | null = null;
+    const copy = ring.bytes.slice(base, base + view.getUint32(base + BLOCK_LEN, true));
     const out: PacketRecord[] = this.queue.length === this.queueAt ? [] : this.queue.slice(this.queueAt);
     const linkType = this.linkType;
-    this.walkBlock(ring, block, (start, caplen, len, frame) => {
-      copy ??= ring.bytes.slice(base, blockEnd);
+    for (let i = 0; i < accepted.length; i += 4) {
+      const start = accepted[i] - base, caplen = accepted[i + 1], frame = accepted[i + 3];
       out.push({
-        data: copy.subarray(start - base, start - base + caplen),
+        data: copy.subarray(start, start + caplen),
         caplen,
-        len,
+        len: accepted[i + 2],
         timestamp: { sec: view.getUint32(frame + FRAME_SEC, true), nsec: view.getUint32(frame + FRAME_NSEC, true) },
         linkType,
         interface: view.getInt32(frame + FRAME_SLL + 4, true),
       });
-    });
+    }
     this.queue = out;
     this.queueAt = 0;
   }

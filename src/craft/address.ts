@@ -10,6 +10,22 @@ export type Address = string | Uint8Array;
 
 const HEX = /^[0-9a-fA-F]{1,4}$/;
 
+// Parsed strings are cached because the corpus builds millions of packets from a few hundred addresses.
+const CACHE_LIMIT = 8192;
+const MAC_CACHE = new Map<string, Uint8Array>();
+const IPV4_CACHE = new Map<string, Uint8Array>();
+const IPV6_CACHE = new Map<string, Uint8Array>();
+
+function cached(cache: Map<string, Uint8Array>, text: string, field: string, parse: (a: Address, f: string) => Uint8Array): Uint8Array {
+  let bytes = cache.get(text);
+  if (bytes === undefined) {
+    bytes = parse(text, field);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(text, bytes);
+  }
+  return bytes;
+}
+
 /**
  * Parses a 48-bit MAC address (`aa:bb:cc:dd:ee:ff`, `aa-bb-…`, `aabb.ccdd.eeff`) or checks a 6-byte array.
  *
@@ -17,6 +33,21 @@ const HEX = /^[0-9a-fA-F]{1,4}$/;
  * mac('ff:ff:ff:ff:ff:ff') // Uint8Array(6) [255, …]
  */
 export function mac(address: Address, field = 'mac'): Uint8Array {
+  return macBytes(address, field).slice();
+}
+
+/**
+ * Like mac(), but a string's bytes come from a cache and are shared: read them, never write them.
+ *
+ * @example
+ * out.set(macBytes('02:00:00:00:00:01'), 6)
+ */
+export function macBytes(address: Address, field = 'mac'): Uint8Array {
+  if (typeof address === 'string') return cached(MAC_CACHE, address, field, parseMac);
+  return parseMac(address, field);
+}
+
+function parseMac(address: Address, field: string): Uint8Array {
   if (address instanceof Uint8Array) {
     if (address.length !== 6) throw new CraftError('mac', field, address, 'must be 6 bytes');
     return address;
@@ -38,6 +69,21 @@ export function mac(address: Address, field = 'mac'): Uint8Array {
  * ipv4Address('10.0.0.1') // Uint8Array(4) [10, 0, 0, 1]
  */
 export function ipv4Address(address: Address, field = 'address'): Uint8Array {
+  return ipv4Bytes(address, field).slice();
+}
+
+/**
+ * Like ipv4Address(), but a string's bytes come from a cache and are shared: read them, never write them.
+ *
+ * @example
+ * out.set(ipv4Bytes('10.0.0.1'), 12)
+ */
+export function ipv4Bytes(address: Address, field = 'address'): Uint8Array {
+  if (typeof address === 'string') return cached(IPV4_CACHE, address, field, parseIpv4);
+  return parseIpv4(address, field);
+}
+
+function parseIpv4(address: Address, field: string): Uint8Array {
   if (address instanceof Uint8Array) {
     if (address.length !== 4) throw new CraftError('ipv4', field, address, 'must be 4 bytes');
     return address;
@@ -56,6 +102,21 @@ export function ipv4Address(address: Address, field = 'address'): Uint8Array {
  * ipv6Address('2001:db8::1') // Uint8Array(16) [0x20, 0x01, 0x0d, 0xb8, 0, …, 1]
  */
 export function ipv6Address(address: Address, field = 'address'): Uint8Array {
+  return ipv6Bytes(address, field).slice();
+}
+
+/**
+ * Like ipv6Address(), but a string's bytes come from a cache and are shared: read them, never write them.
+ *
+ * @example
+ * out.set(ipv6Bytes('2001:db8::1'), 8)
+ */
+export function ipv6Bytes(address: Address, field = 'address'): Uint8Array {
+  if (typeof address === 'string') return cached(IPV6_CACHE, address, field, parseIpv6);
+  return parseIpv6(address, field);
+}
+
+function parseIpv6(address: Address, field: string): Uint8Array {
   if (address instanceof Uint8Array) {
     if (address.length !== 16) throw new CraftError('ipv6', field, address, 'must be 16 bytes');
     return address;
@@ -66,7 +127,7 @@ export function ipv6Address(address: Address, field = 'address'): Uint8Array {
   let tail: number[] = [];
   const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (quad) {
-    const v4 = ipv4Address(quad[1], field);
+    const v4 = parseIpv4(quad[1], field);
     tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]];
     text = text.slice(0, -quad[1].length);
     if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);

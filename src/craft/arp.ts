@@ -2,7 +2,7 @@
  * ARP and RARP (RFC 826, RFC 903) for Ethernet hardware and IPv4 protocol addresses.
  */
 import { put16 } from './bytes.js';
-import { ipv4Address, mac, type Address } from './address.js';
+import { ipv4Bytes, macBytes, type Address } from './address.js';
 import { checkUint } from './errors.js';
 import { ETHERTYPE, type Datagram } from './layers.js';
 
@@ -36,10 +36,10 @@ export function arp(options: ArpOptions): Datagram {
   out[5] = 4;
   const op = checkUint('arp', 'op', options.op, 0xffff);
   put16(out, 6, op);
-  out.set(mac(options.senderMac ?? '00:00:00:00:00:00', 'senderMac'), 8);
-  out.set(ipv4Address(options.senderIp ?? '0.0.0.0', 'senderIp'), 14);
-  out.set(mac(options.targetMac ?? '00:00:00:00:00:00', 'targetMac'), 18);
-  out.set(ipv4Address(options.targetIp ?? '0.0.0.0', 'targetIp'), 24);
+  out.set(macBytes(options.senderMac ?? '00:00:00:00:00:00', 'senderMac'), 8);
+  out.set(ipv4Bytes(options.senderIp ?? '0.0.0.0', 'senderIp'), 14);
+  out.set(macBytes(options.targetMac ?? '00:00:00:00:00:00', 'targetMac'), 18);
+  out.set(ipv4Bytes(options.targetIp ?? '0.0.0.0', 'targetIp'), 24);
   const rarp = options.rarp ?? (op === 3 || op === 4);
   return { kind: 'datagram', bytes: out, etherType: rarp ? ETHERTYPE.REVARP : ETHERTYPE.ARP };
 }

@@ -52,15 +52,25 @@ export function pseudoHeaderSum(src: Uint8Array, dst: Uint8Array, protocol: numb
   return sum;
 }
 
-const CRC32C_TABLE = (() => {
+/** The byte-at-a-time table of a reflected CRC-32 with polynomial `poly`. */
+function crcTable(poly: number): Uint32Array {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    for (let k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >>> 1) : c >>> 1;
     table[n] = c >>> 0;
   }
   return table;
-})();
+}
+
+function reflectedCrc(table: Uint32Array, bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+const CRC32C_TABLE = crcTable(0x82f63b78);
+const CRC32_TABLE = crcTable(0xedb88320);
 
 /**
  * CRC-32C (Castagnoli), as SCTP computes it over its packet.
@@ -69,7 +79,15 @@ const CRC32C_TABLE = (() => {
  * crc32c(new TextEncoder().encode('123456789')) // 0xe3069283
  */
 export function crc32c(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = CRC32C_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  return reflectedCrc(CRC32C_TABLE, bytes);
+}
+
+/**
+ * CRC-32 (IEEE 802.3), the frame check sequence of Ethernet and 802.11 frames.
+ *
+ * @example
+ * crc32(new TextEncoder().encode('123456789')) // 0xcbf43926
+ */
+export function crc32(bytes: Uint8Array): number {
+  return reflectedCrc(CRC32_TABLE, bytes);
 }

@@ -3,7 +3,7 @@
  * DLT_LINUX_SLL2 (v2, 20 bytes), as `tcpdump -i any` writes them.
  */
 import { concat, put16, put32 } from './bytes.js';
-import { mac, type Address } from './address.js';
+import { macBytes, type Address } from './address.js';
 import { CraftError, checkUint } from './errors.js';
 import { payloadBytes, type Payload } from './layers.js';
 
@@ -43,7 +43,7 @@ function linkAddress(address: Address | undefined, builder: string): Uint8Array 
     if (address.length > 8) throw new CraftError(builder, 'address', address, 'is longer than 8 bytes');
     return address;
   }
-  return mac(address, 'address');
+  return macBytes(address, 'address');
 }
 
 /**

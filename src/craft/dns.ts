@@ -3,7 +3,7 @@
  * name compression for names already written.
  */
 import { concat, put16, put32 } from './bytes.js';
-import { ipv4Address, ipv6Address } from './address.js';
+import { ipv4Bytes, ipv6Bytes } from './address.js';
 import { CraftError, checkUint } from './errors.js';
 
 /** Resource record types. */
@@ -74,8 +74,8 @@ function recordData(w: NameWriter, r: DnsRecord): void {
   const d = r.data;
   if (d instanceof Uint8Array) w.push(d);
   else if (typeof d === 'object') { const p = new Uint8Array(2); put16(p, 0, d.preference); w.push(p); w.name(d.exchange); }
-  else if (r.type === DNS_TYPE.A) w.push(ipv4Address(d, 'A record'));
-  else if (r.type === DNS_TYPE.AAAA) w.push(ipv6Address(d, 'AAAA record'));
+  else if (r.type === DNS_TYPE.A) w.push(ipv4Bytes(d, 'A record'));
+  else if (r.type === DNS_TYPE.AAAA) w.push(ipv6Bytes(d, 'AAAA record'));
   else if (r.type === DNS_TYPE.TXT) { const t = new TextEncoder().encode(d).subarray(0, 255); w.push(concat(Uint8Array.of(t.length), t)); }
   else if (r.type === DNS_TYPE.CNAME || r.type === DNS_TYPE.NS || r.type === DNS_TYPE.PTR) w.name(d);
   else throw new CraftError('dns', 'data', d, `cannot be encoded for record type ${r.type}: give raw bytes`);

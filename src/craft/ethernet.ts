@@ -3,7 +3,7 @@
  * and SNAP headers, and 802.1Q / 802.1ad VLAN tags.
  */
 import { concat, put16 } from './bytes.js';
-import { mac, type Address } from './address.js';
+import { macBytes, type Address } from './address.js';
 import { CraftError, checkUint } from './errors.js';
 import { ETHERTYPE, payloadBytes, type Datagram, type Payload } from './layers.js';
 
@@ -44,8 +44,8 @@ export function ethernet(options: EthernetOptions, payload: Payload): Uint8Array
   const type = typeOrLength(payload, 'ethernet', options.type);
   const length = options.pad ? Math.max(60, 14 + body.length) : 14 + body.length;
   const out = new Uint8Array(length);
-  out.set(mac(options.dst, 'dst'), 0);
-  out.set(mac(options.src, 'src'), 6);
+  out.set(macBytes(options.dst, 'dst'), 0);
+  out.set(macBytes(options.src, 'src'), 6);
   put16(out, 12, type);
   out.set(body, 14);
   return out;

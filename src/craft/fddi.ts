@@ -2,7 +2,7 @@
  * FDDI frames (DLT_FDDI): frame control, destination, source, then 802.2 LLC.
  */
 import { concat } from './bytes.js';
-import { mac, type Address } from './address.js';
+import { macBytes, type Address } from './address.js';
 import { checkUint } from './errors.js';
 import { llcEncapsulate } from './ethernet.js';
 import type { Payload } from './layers.js';
@@ -16,7 +16,7 @@ import type { Payload } from './layers.js';
 export function fddi(options: { dst: Address; src: Address; frameControl?: number }, payload: Payload): Uint8Array {
   const head = new Uint8Array(13);
   head[0] = checkUint('fddi', 'frameControl', options.frameControl ?? 0x50, 0xff);
-  head.set(mac(options.dst, 'dst'), 1);
-  head.set(mac(options.src, 'src'), 7);
+  head.set(macBytes(options.dst, 'dst'), 1);
+  head.set(macBytes(options.src, 'src'), 7);
   return concat(head, llcEncapsulate(payload, 'fddi'));
 }

@@ -3,7 +3,7 @@
  * the IPv6 pseudo-header, so ipv6() fills it in.
  */
 import { concat, put16, put32, toBytes, type ByteSource } from './bytes.js';
-import { ipv6Address, mac, type Address } from './address.js';
+import { ipv6Bytes, macBytes, type Address } from './address.js';
 import { checkUint } from './errors.js';
 import { IPPROTO, payloadBytes, type Payload, type Segment } from './layers.js';
 
@@ -57,7 +57,7 @@ function linkAddressOption(type: number, address: Address): Uint8Array {
   const out = new Uint8Array(8);
   out[0] = type;
   out[1] = 1;
-  out.set(mac(address, 'link-layer address'), 2);
+  out.set(macBytes(address, 'link-layer address'), 2);
   return out;
 }
 
@@ -68,7 +68,7 @@ function linkAddressOption(type: number, address: Address): Uint8Array {
  * ipv6({ src: 'fe80::1', dst: 'ff02::1:ff00:2', hopLimit: 255 }, neighborSolicitation({ target: 'fe80::2', sourceLinkAddress: '02:00:00:00:00:01' }))
  */
 export function neighborSolicitation(options: { target: Address; sourceLinkAddress?: Address }): Segment {
-  const parts = [ipv6Address(options.target, 'target')];
+  const parts = [ipv6Bytes(options.target, 'target')];
   if (options.sourceLinkAddress !== undefined) parts.push(linkAddressOption(1, options.sourceLinkAddress));
   return icmpv6({ type: 135, rest: 0 }, concat(...parts));
 }
@@ -81,7 +81,7 @@ export function neighborSolicitation(options: { target: Address; sourceLinkAddre
  */
 export function neighborAdvertisement(options: { target: Address; router?: boolean; solicited?: boolean; override?: boolean; targetLinkAddress?: Address }): Segment {
   const flags = ((options.router ? 0x80 : 0) | (options.solicited ? 0x40 : 0) | (options.override ?? true ? 0x20 : 0)) << 24;
-  const parts = [ipv6Address(options.target, 'target')];
+  const parts = [ipv6Bytes(options.target, 'target')];
   if (options.targetLinkAddress !== undefined) parts.push(linkAddressOption(2, options.targetLinkAddress));
   return icmpv6({ type: 136, rest: flags >>> 0 }, concat(...parts));
 }
@@ -114,7 +114,7 @@ export function routerAdvertisement(options: { hopLimit?: number; lifetime?: num
     o[2] = checkUint('routerAdvertisement', 'prefixLength', options.prefixLength ?? 64, 128);
     o[3] = 0xc0; // on-link, autonomous
     put32(o, 4, 2592000); put32(o, 8, 604800);
-    o.set(ipv6Address(p, 'prefix'), 16);
+    o.set(ipv6Bytes(p, 'prefix'), 16);
     parts.push(o);
   }
   const all = concat(...parts);

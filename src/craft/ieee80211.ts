@@ -3,7 +3,7 @@
  * To/From-DS address layouts), management and control frames.
  */
 import { concat, put16le, toBytes, type ByteSource } from './bytes.js';
-import { mac, type Address } from './address.js';
+import { macBytes, type Address } from './address.js';
 import { CraftError, checkUint } from './errors.js';
 import { llcEncapsulate } from './ethernet.js';
 import type { Payload } from './layers.js';
@@ -57,22 +57,22 @@ export function wlanFrame(options: WlanHeaderOptions, body: ByteSource = new Uin
   fc[0] = (subtype << 4) | (type << 2);
   fc[1] = flags;
   put16le(fc, 2, checkUint('wlanFrame', 'duration', options.duration ?? 0, 0xffff));
-  parts.push(fc, mac(options.addr1, 'addr1'));
+  parts.push(fc, macBytes(options.addr1, 'addr1'));
   if (type === WLAN_TYPE.CTL) {
     // CTS and ACK carry one address; RTS, PS-Poll, BAR, BA, CF-End carry two.
     if (subtype !== WLAN_SUBTYPE.CTS && subtype !== WLAN_SUBTYPE.ACK) {
       if (options.addr2 === undefined) throw new CraftError('wlanFrame', 'addr2', undefined, `is required for control subtype ${subtype}`);
-      parts.push(mac(options.addr2, 'addr2'));
+      parts.push(macBytes(options.addr2, 'addr2'));
     }
     return concat(...parts, toBytes(body));
   }
   if (options.addr2 === undefined || options.addr3 === undefined) throw new CraftError('wlanFrame', 'addr2/addr3', undefined, 'are required for data and management frames');
   const seq = new Uint8Array(2);
   put16le(seq, 0, (checkUint('wlanFrame', 'sequence', options.sequence ?? 0, 0xfff) << 4) | checkUint('wlanFrame', 'fragment', options.fragment ?? 0, 15));
-  parts.push(mac(options.addr2, 'addr2'), mac(options.addr3, 'addr3'), seq);
+  parts.push(macBytes(options.addr2, 'addr2'), macBytes(options.addr3, 'addr3'), seq);
   if (type === WLAN_TYPE.DATA && (flags & 0x03) === 0x03) {
     if (options.addr4 === undefined) throw new CraftError('wlanFrame', 'addr4', undefined, 'is required when both To-DS and From-DS are set');
-    parts.push(mac(options.addr4, 'addr4'));
+    parts.push(macBytes(options.addr4, 'addr4'));
   }
   if (type === WLAN_TYPE.DATA && subtype & 0x08) {
     const qos = new Uint8Array(2);

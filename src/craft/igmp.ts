@@ -2,7 +2,7 @@
  * IGMP (RFC 2236 v2 messages, RFC 3376 v3 membership reports).
  */
 import { concat, put16 } from './bytes.js';
-import { ipv4Address, type Address } from './address.js';
+import { ipv4Bytes, type Address } from './address.js';
 import { internetChecksum } from './checksum.js';
 import { checkUint } from './errors.js';
 import { IPPROTO, type Segment } from './layers.js';
@@ -17,7 +17,7 @@ export function igmp(options: { type: number; maxResponse?: number; group?: Addr
   const out = new Uint8Array(8);
   out[0] = checkUint('igmp', 'type', options.type, 0xff);
   out[1] = checkUint('igmp', 'maxResponse', options.maxResponse ?? 0, 0xff);
-  out.set(ipv4Address(options.group ?? '0.0.0.0', 'group'), 4);
+  out.set(ipv4Bytes(options.group ?? '0.0.0.0', 'group'), 4);
   put16(out, 2, options.checksum ?? internetChecksum(out));
   return { kind: 'segment', protocol: IPPROTO.IGMP, bytes: out };
 }
@@ -34,11 +34,11 @@ export function igmpv3Report(records: ReadonlyArray<{ type: number; group: Addre
   put16(head, 6, records.length);
   const parts: Uint8Array[] = [head];
   for (const r of records) {
-    const sources = (r.sources ?? []).map((s) => ipv4Address(s, 'source'));
+    const sources = (r.sources ?? []).map((s) => ipv4Bytes(s, 'source'));
     const rec = new Uint8Array(8 + 4 * sources.length);
     rec[0] = checkUint('igmpv3Report', 'record type', r.type, 0xff);
     put16(rec, 2, sources.length);
-    rec.set(ipv4Address(r.group, 'group'), 4);
+    rec.set(ipv4Bytes(r.group, 'group'), 4);
     sources.forEach((s, i) => rec.set(s, 8 + 4 * i));
     parts.push(rec);
   }

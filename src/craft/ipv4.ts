@@ -3,7 +3,7 @@
  * and the pseudo-header checksum of the transport segment inside.
  */
 import { put16, toBytes, type ByteSource } from './bytes.js';
-import { ipv4Address, type Address } from './address.js';
+import { ipv4Bytes, type Address } from './address.js';
 import { finishChecksum, internetChecksum, pseudoHeaderSum, sum16 } from './checksum.js';
 import { CraftError, checkUint } from './errors.js';
 import { ETHERTYPE, payloadBytes, type Datagram, type Payload } from './layers.js';
@@ -61,8 +61,8 @@ export function fillTransportChecksum(packet: Uint8Array, at: number, length: nu
  * ipv4({ src, dst, mf: true, id: 7 }, udp({ sport: 1, dport: 2 }, new Uint8Array(100)))
  */
 export function ipv4(options: Ipv4Options, payload: Payload = new Uint8Array(0)): Datagram {
-  const src = ipv4Address(options.src, 'src');
-  const dst = ipv4Address(options.dst, 'dst');
+  const src = ipv4Bytes(options.src, 'src');
+  const dst = ipv4Bytes(options.dst, 'dst');
   const segment = !(payload instanceof Uint8Array) && payload.kind === 'segment' ? payload : undefined;
   const protocol = options.protocol ?? segment?.protocol;
   if (protocol === undefined) throw new CraftError('ipv4', 'protocol', undefined, 'is required for a payload that is not a Segment');

@@ -4,7 +4,7 @@
  * pseudo-header (final destination when a routing header lists one).
  */
 import { concat, put16, put32, toBytes, type ByteSource } from './bytes.js';
-import { ipv6Address, type Address } from './address.js';
+import { ipv6Bytes, type Address } from './address.js';
 import { pseudoHeaderSum } from './checksum.js';
 import { CraftError, checkUint } from './errors.js';
 import { fillTransportChecksum } from './ipv4.js';
@@ -42,8 +42,8 @@ export interface Ipv6Options {
  * ipv6({ src, dst, extensions: [hopByHop(), fragmentHeader({ id: 1, more: true })] }, udp({ sport: 1, dport: 2 }))
  */
 export function ipv6(options: Ipv6Options, payload: Payload = new Uint8Array(0)): Datagram {
-  const src = ipv6Address(options.src, 'src');
-  const dst = ipv6Address(options.dst, 'dst');
+  const src = ipv6Bytes(options.src, 'src');
+  const dst = ipv6Bytes(options.dst, 'dst');
   const segment = !(payload instanceof Uint8Array) && payload.kind === 'segment' ? payload : undefined;
   const body = payloadBytes(payload);
   const upper = options.nextHeader ?? segment?.protocol ?? (body.length === 0 ? IPPROTO.NONE : undefined);
@@ -121,7 +121,7 @@ export function destinationOptions(options?: ByteSource): Ipv6Extension {
  * ipv6({ src, dst: '2001:db8::10', extensions: [routingHeader({ addresses: ['2001:db8::20'], segmentsLeft: 1 })] }, tcp({ sport: 1, dport: 80 }))
  */
 export function routingHeader(options: { routingType?: number; segmentsLeft?: number; addresses?: readonly Address[] }): Ipv6Extension {
-  const addresses = (options.addresses ?? []).map((a) => ipv6Address(a, 'routing address'));
+  const addresses = (options.addresses ?? []).map((a) => ipv6Bytes(a, 'routing address'));
   const routingType = checkUint('routingHeader', 'routingType', options.routingType ?? 0, 0xff);
   const segmentsLeft = checkUint('routingHeader', 'segmentsLeft', options.segmentsLeft ?? addresses.length, 0xff);
   return {

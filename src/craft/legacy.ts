@@ -4,7 +4,7 @@
  * routing headers, and IEEE 802.1D spanning-tree BPDUs.
  */
 import { concat, put16, put16le, put32, toBytes, type ByteSource } from './bytes.js';
-import { mac, type Address } from './address.js';
+import { macBytes, type Address } from './address.js';
 import { CraftError, checkUint } from './errors.js';
 import { llc, snap } from './ethernet.js';
 import { ETHERTYPE, type Datagram } from './layers.js';
@@ -34,7 +34,7 @@ export function ipx(options: { dst: IpxEndpoint; src: IpxEndpoint; type?: number
   out[5] = checkUint('ipx', 'type', options.type ?? 4, 0xff);
   const endpoint = (e: IpxEndpoint, at: number, field: string): void => {
     put32(out, at, checkUint('ipx', `${field}.net`, e.net, 0xffffffff));
-    out.set(mac(e.node, `${field}.node`), at + 4);
+    out.set(macBytes(e.node, `${field}.node`), at + 4);
     put16(out, at + 10, checkUint('ipx', `${field}.socket`, e.socket, 0xffff));
   };
   endpoint(options.dst, 6, 'dst');
@@ -83,9 +83,9 @@ export function aarp(options: { func: number; senderMac: Address; senderNet: num
   put16(out, 2, ETHERTYPE.ATALK);
   out[4] = 6; out[5] = 4;
   put16(out, 6, checkUint('aarp', 'func', options.func, 0xffff));
-  out.set(mac(options.senderMac, 'senderMac'), 8);
+  out.set(macBytes(options.senderMac, 'senderMac'), 8);
   put16(out, 15, checkUint('aarp', 'senderNet', options.senderNet, 0xffff)); out[17] = checkUint('aarp', 'senderNode', options.senderNode, 0xff);
-  out.set(mac(options.targetMac ?? '00:00:00:00:00:00', 'targetMac'), 18);
+  out.set(macBytes(options.targetMac ?? '00:00:00:00:00:00', 'targetMac'), 18);
   put16(out, 25, checkUint('aarp', 'targetNet', options.targetNet, 0xffff)); out[27] = checkUint('aarp', 'targetNode', options.targetNode, 0xff);
   return options.phase2 ?? true ? snap({ type: ETHERTYPE.AARP }, out) : { kind: 'datagram', bytes: out, etherType: ETHERTYPE.AARP };
 }
@@ -150,10 +150,10 @@ export function stp(options: { kind?: 'config' | 'rstp' | 'tcn'; rootPriority?: 
   out[3] = rstp ? 2 : 0;
   out[4] = checkUint('stp', 'flags', options.flags ?? 0, 0xff);
   put16(out, 5, checkUint('stp', 'rootPriority', options.rootPriority ?? 0x8000, 0xffff));
-  out.set(mac(options.rootMac ?? '02:00:00:00:00:01', 'rootMac'), 7);
+  out.set(macBytes(options.rootMac ?? '02:00:00:00:00:01', 'rootMac'), 7);
   put32(out, 13, checkUint('stp', 'cost', options.cost ?? 0, 0xffffffff));
   put16(out, 17, checkUint('stp', 'bridgePriority', options.bridgePriority ?? 0x8000, 0xffff));
-  out.set(mac(options.bridgeMac ?? options.rootMac ?? '02:00:00:00:00:01', 'bridgeMac'), 19);
+  out.set(macBytes(options.bridgeMac ?? options.rootMac ?? '02:00:00:00:00:01', 'bridgeMac'), 19);
   put16(out, 25, checkUint('stp', 'port', options.port ?? 0x8001, 0xffff));
   put16(out, 29, 20 * 256); // max age
   put16(out, 31, 2 * 256); // hello time

@@ -3,7 +3,7 @@
  * destination, source, optional source-routing information, then 802.2 LLC.
  */
 import { concat, toBytes, type ByteSource } from './bytes.js';
-import { mac, type Address } from './address.js';
+import { macBytes, type Address } from './address.js';
 import { CraftError, checkUint } from './errors.js';
 import { llcEncapsulate } from './ethernet.js';
 import type { Payload } from './layers.js';
@@ -19,8 +19,8 @@ export function tokenRing(options: { dst: Address; src: Address; accessControl?:
   const head = new Uint8Array(14);
   head[0] = checkUint('tokenRing', 'accessControl', options.accessControl ?? 0x10, 0xff);
   head[1] = checkUint('tokenRing', 'frameControl', options.frameControl ?? 0x40, 0xff);
-  head.set(mac(options.dst, 'dst'), 2);
-  head.set(mac(options.src, 'src'), 8);
+  head.set(macBytes(options.dst, 'dst'), 2);
+  head.set(macBytes(options.src, 'src'), 8);
   const rif = options.routing ? toBytes(options.routing) : undefined;
   if (rif) {
     if (rif.length < 2 || rif.length > 30 || rif.length % 2) throw new CraftError('tokenRing', 'routing', rif, 'must be 2..30 bytes, even');

@@ -111,7 +111,7 @@ function printRecord(d: Dissector, buf: Uint8Array, at: number): number {
   const end = rd + rdlen;
   d.print(` ${typeName(type)}`);
   if (cls !== 1 && type !== 41) d.print(` ${className(cls)}`);
-  if (d.opts.verbose > 1 && type !== 41) d.print(` [${relativeTime(ttl)}]`);
+  if (d.opts.verbose > 2 && type !== 41) d.print(` [${relativeTime(ttl)}]`);
   switch (type) {
     case 1: d.print(` ${ipv4Text(buf, rd)}`); break;
     case 28: d.print(` ${ipv6Text(buf, rd)}`); break;

@@ -183,9 +183,9 @@ function printNdOptions(d: Dissector, opts: Uint8Array, length: number): void {
         d.print(`${ipv6Text(opts, at + 16)}/${u8(opts, at + 2)}, Flags [${names.length ? names.join(', ') : 'none'}], valid time ${lifetime(u32(opts, at + 4))}, pref. time ${lifetime(u32(opts, at + 8))}`);
         break;
       }
-      default: d.print(hexLines(data).replace(/\n\t/g, '\n\t  '));
+      default: if (d.opts.verbose <= 1) d.print(hexLines(data).replace(/\n\t/g, '\n\t  '));
     }
-    if (d.opts.verbose > 1) d.print(hexLines(data).replace(/\n\t/g, '\n\t  '));
+    if (d.opts.verbose > 1) d.print(hexLines(data).replace(/\n\t/g, '\n\t    '));
     at += len;
   }
 }

@@ -102,9 +102,8 @@ function printOptions(d: Dissector, buf: Uint8Array, at: number): number {
 /** Routing header: type 0 and 2 list their addresses, others show the common fields. */
 function printRouting(d: Dissector, buf: Uint8Array, at: number): number {
   const hdrUnits = u8(buf, at + 1), type = u8(buf, at + 2), segleft = u8(buf, at + 3);
-  d.print(`srcrt (len=${hdrUnits}, type=${type}, segleft=${segleft}`);
+  d.print(`RT6 (len=${hdrUnits}, type=${type}${type === 0 ? ' [Deprecated]' : ''}, segleft=${segleft}`);
   if (type === 0 || type === 2) {
-    if (type === 0) d.print(`, rsv=0x${u32(buf, at + 4).toString(16)}`);
     const count = hdrUnits / 2;
     for (let i = 0; i < count; i++) d.print(`, [${i}]${ipv6Text(buf, at + 8 + 16 * i)}`);
   }

@@ -84,6 +84,7 @@ export function printTcp(d: Dissector, ip: IpContext, buf: Uint8Array, length: n
   const payload = buf.subarray(hlen);
   const either = (p: number) => sport === p || dport === p;
   if (HTTP_PORTS.some(either)) printTextProtocol(d, 'http', payload, dataLength);
+  else if (either(25)) printTextProtocol(d, 'smtp', payload, dataLength);
   else if (either(53)) printDnsOverTcp(d, payload, dataLength);
 }
 

@@ -1,5 +1,5 @@
 /**
- * Line-oriented text protocols (HTTP): tcpdump prints the request or status
+ * Line-oriented text protocols (HTTP, SMTP): tcpdump prints the request or status
  * line, and with -v every line of the message.
  */
 import type { Dissector } from './dissector.js';
@@ -18,11 +18,12 @@ const HTTP_METHODS = new Set([
  * @example
  * printTextProtocol(d, 'http', bytes('GET / HTTP/1.0\r\n'), 16) // ': HTTP: GET / HTTP/1.0'
  */
-export function printTextProtocol(d: Dissector, name: string, buf: Uint8Array, length: number): void {
+export function printTextProtocol(d: Dissector, name: 'http' | 'smtp', buf: Uint8Array, length: number): void {
   d.protocol = name;
   const captured = Math.min(length, buf.length);
   const tokens = firstTokens(buf, captured);
-  const isRequest = tokens[0] !== undefined && HTTP_METHODS.has(tokens[0].toUpperCase());
+  // SMTP has no request words in tcpdump's table: only replies (a 3-digit code) count.
+  const isRequest = name === 'http' && tokens[0] !== undefined && HTTP_METHODS.has(tokens[0].toUpperCase());
   const isResponse = tokens.some((t) => /^[0-9]{3}$/.test(t));
   d.print(`: ${name.toUpperCase()}`);
   if (!isRequest && !isResponse) return;

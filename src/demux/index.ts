@@ -1,2 +1,2 @@
-// The public surface of src/demux/, re-exported by src/index.ts. Each module adds its exports here.
-export {};
+// The public surface of src/demux/: many filters matched in one pass.
+export { FilterSet, FilterSetError, type FilterSetOptions, type FilterSetStats, type FilterHandler } from './filter-set.js';

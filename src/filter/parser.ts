@@ -20,8 +20,8 @@ const ADDR_QUALS = new Set<string>(['host', 'net', 'port', 'portrange', 'gateway
 const DIR_SINGLE = new Set<string>(['addr1', 'addr2', 'addr3', 'addr4', 'ra', 'ta']);
 const RELOPS = new Set<string>(['>', '>=', '=', '<=', '<', '!=']);
 const ARITH_OPS = new Set<string>(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>']);
-/** Binding strength of binary arithmetic operators (libpcap's %left order: | then & then shifts, + -, * / %). */
-const PRECEDENCE: Readonly<Record<string, number>> = { '|': 1, '^': 1, '&': 2, '<<': 3, '>>': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5 };
+/** Binding strength of binary arithmetic operators, as libpcap's grammar: | below ^ below & below shifts below + - below * / %. */
+const PRECEDENCE: Readonly<Record<string, number>> = { '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
 const UNSUPPORTED = new Set<string>(['lane', 'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'vpi', 'vci',
   'connectmsg', 'metaconnect', 'fisu', 'lssu', 'lsu', 'msu', 'hfisu', 'hlssu', 'hmsu', 'sio', 'opc', 'dpc', 'sls',
   'hsio', 'hopc', 'hdpc', 'hsls']);

@@ -6,6 +6,9 @@
 import { openSync, writeSync, closeSync, write as fsWrite, close as fsClose } from 'node:fs';
 import type { Writable } from 'node:stream';
 
+/** How many bytes of file writes may be in flight before `write` makes the caller wait. */
+const WRITE_BEHIND = 8 << 20;
+
 /** Anything bpfkit can write a capture to. `'-'` means stdout. */
 export type CaptureDestination = string | Writable;
 
@@ -20,6 +23,8 @@ export type CaptureDestination = string | Writable;
  */
 export class ByteSink {
   private position = 0;
+  /** Bytes handed to asynchronous file writes and not yet written. */
+  private queued = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
@@ -57,9 +62,14 @@ export class ByteSink {
       const at = this.position;
       this.position += chunk.length;
       this.unconfirmed.set(chunk, at);
-      const done = this.inFlight.then(() => writeAll(fd, chunk, at)).then(() => { this.unconfirmed.delete(chunk); });
+      this.queued += chunk.length;
+      const done = this.inFlight.then(() => writeAll(fd, chunk, at)).then(() => {
+        this.unconfirmed.delete(chunk);
+        this.queued -= chunk.length;
+      });
       this.inFlight = done.catch((e: Error) => { this.failure ??= e; });
-      return done;
+      // Writing behind the caller overlaps output with reading and parsing; the cap keeps memory bounded.
+      return this.queued <= WRITE_BEHIND ? Promise.resolve() : done;
     }
     const stream = this.stream!;
     if (stream.write(chunk)) return Promise.resolve();

@@ -48,9 +48,8 @@ export class ByteWindow {
       return new ByteWindow(async () => (given ? null : ((given = true), source)), async () => {}, chunkSize);
     }
     if (typeof source === 'string' && source !== '-') {
-      const fh = await open(source, 'r');
-      return new ByteWindow((_tail, tailOffset, atLeast) => readFile(fh, tailOffset, Math.max(atLeast, chunkSize)),
-        () => fh.close(), chunkSize);
+      const file = new FileChunks(await open(source, 'r'), chunkSize);
+      return new ByteWindow((tail, tailOffset, atLeast) => file.next(tail, tailOffset, atLeast), () => file.close(), chunkSize);
     }
     const stream: AsyncIterable<Uint8Array> = source === '-' ? process.stdin : source as AsyncIterable<Uint8Array>;
     const it = stream[Symbol.asyncIterator]();
@@ -96,16 +95,60 @@ export class ByteWindow {
   }
 }
 
-/** Reads the next window from a file: the tail is read again from its offset rather than copied. */
-async function readFile(fh: FileHandle, tailOffset: number, size: number): Promise<Uint8Array | null> {
-  const buf = Buffer.allocUnsafe(size);
+/** Room kept in front of each read-ahead chunk for the unconsumed tail of the previous window (one largest record). */
+const HEADROOM = 256 * 1024 + 64;
+
+/**
+ * Reads a file in chunks, always one chunk ahead, so that the disk (or page
+ * cache) copy overlaps with parsing. The previous window's unconsumed tail is
+ * copied into the headroom in front of the next chunk, which makes the new
+ * window contiguous without copying the chunk itself.
+ */
+class FileChunks {
+  private ahead: { at: number; read: Promise<{ buf: Buffer; filled: number }> } | undefined;
+
+  constructor(private readonly fh: FileHandle, private readonly chunkSize: number) {}
+
+  async next(tail: Uint8Array, tailOffset: number, atLeast: number): Promise<Uint8Array | null> {
+    const at = tailOffset + tail.length;
+    if (this.ahead && this.ahead.at === at && tail.length <= HEADROOM && atLeast <= tail.length + this.chunkSize) {
+      const { buf, filled } = await this.ahead.read;
+      this.ahead = undefined;
+      if (filled === 0) return null;
+      buf.set(tail, HEADROOM - tail.length);
+      if (filled === this.chunkSize) this.readAhead(at + filled);
+      return buf.subarray(HEADROOM - tail.length, HEADROOM + filled);
+    }
+    if (this.ahead) await this.ahead.read.catch(() => undefined);
+    this.ahead = undefined;
+    const size = Math.max(atLeast, this.chunkSize);
+    const buf = Buffer.allocUnsafe(size);
+    const filled = await readFully(this.fh, buf, 0, size, tailOffset);
+    if (filled === size) this.readAhead(tailOffset + filled);
+    return filled === 0 ? null : buf.subarray(0, filled);
+  }
+
+  private readAhead(at: number): void {
+    const buf = Buffer.allocUnsafe(HEADROOM + this.chunkSize);
+    const read = readFully(this.fh, buf, HEADROOM, this.chunkSize, at).then((filled) => ({ buf, filled }));
+    read.catch(() => undefined); // a failure is reported when the chunk is asked for
+    this.ahead = { at, read };
+  }
+
+  async close(): Promise<void> {
+    if (this.ahead) await this.ahead.read.catch(() => undefined);
+    await this.fh.close();
+  }
+}
+
+async function readFully(fh: FileHandle, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
   let filled = 0;
-  while (filled < size) {
-    const { bytesRead } = await fh.read(buf, filled, size - filled, tailOffset + filled);
+  while (filled < length) {
+    const { bytesRead } = await fh.read(buf, offset + filled, length - filled, position + filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
-  return filled === 0 ? null : buf.subarray(0, filled);
+  return filled;
 }
 
 /** Appends stream chunks to the tail until `atLeast` bytes are there or the stream ends; null at the end. */

@@ -5,8 +5,7 @@
  */
 import { ByteSink, type CaptureDestination } from './byte-sink.js';
 import { flushOnExit, unregisterExitFlush, type ExitFlushable } from './exit-flush.js';
-import type { PacketExtras } from './info.js';
-import type { CaptureBatch } from './reader.js';
+import type { CaptureBatch, PacketExtras } from './info.js';
 import type { PacketRecord } from './record.js';
 
 /** Thrown when a packet cannot be written in the chosen format. */

@@ -3,7 +3,7 @@
  * fed contiguous bytes, consumes whole records or blocks, and says how many
  * bytes it needs to make progress. It never copies packet bytes.
  */
-import type { CaptureInfo, PacketSink } from './info.js';
+import type { CaptureBatch, CaptureInfo, PacketSink } from './info.js';
 
 export interface FormatParser {
   readonly info: CaptureInfo;
@@ -20,6 +20,12 @@ export interface FormatParser {
    * delivering packets to `sink`; returns where it stopped. Throws CaptureFormatError.
    */
   parse(buf: Uint8Array, pos: number, end: number, base: number, sink: PacketSink): number;
+  /**
+   * Optional fast path of `parse` for the batch reader: fills `batch` from
+   * `batch.count` on, stopping when it is full or more bytes are needed, with
+   * no call per packet. Only for formats whose batches never change link type.
+   */
+  fillBatch?(buf: Uint8Array, pos: number, end: number, base: number, batch: CaptureBatch): number;
   /** Called at end of input when `buf[pos, end)` is left unconsumed: throws the right truncation error. */
   finish(buf: Uint8Array, pos: number, end: number, base: number): void;
 }

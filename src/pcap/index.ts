@@ -2,13 +2,13 @@
 export * from './record.js';
 export { CaptureFormatError, MAX_CAPLEN, type CaptureErrorKind } from './errors.js';
 export type {
-  CaptureFormat, CaptureInfo, CaptureRecord, InterfaceInfo, InterfaceStatistics, NameRecord, OpaqueBlock,
+  CaptureBatch, CaptureFormat, CaptureInfo, CaptureRecord, InterfaceInfo, InterfaceStatistics, NameRecord, OpaqueBlock,
   PcapngOption, SectionInfo,
 } from './info.js';
 export type { CaptureSource } from './byte-source.js';
 export type { CaptureDestination } from './byte-sink.js';
 export { CaptureFilter, CaptureFilterError, type FilterSpec } from './capture-filter.js';
-export { CaptureReader, readCapture, detectFormat, type CaptureBatch, type ReadCounts, type ReadOptions } from './reader.js';
+export { CaptureReader, readCapture, detectFormat, type ReadCounts, type ReadOptions } from './reader.js';
 export { CaptureWriter, CaptureWriteError, type InterfaceDescription, type WriteOptions } from './capture-writer.js';
 export { PcapWriter } from './pcap-writer.js';
 export { PcapngWriter } from './pcapng-writer.js';

@@ -3,6 +3,7 @@
  * (pcap) or the sections, interfaces and metadata blocks (pcapng). Readers fill
  * this in as they go; writers take interfaces in the same shape.
  */
+import type { PacketBatch } from '../bpf/batch.js';
 import type { PacketRecord } from './record.js';
 
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -146,4 +147,27 @@ export function emptyInfo(format: CaptureFormat): CaptureInfo {
     format, byteOrder: 'little', version: { major: 0, minor: 0 }, nanosecond: false, modified: false,
     sections: [], interfaces: [], nameResolution: [], decryptionSecrets: [], customBlocks: [], skippedBlocks: [],
   };
+}
+
+/**
+ * A PacketBatch from a file, with the rest of each record, all of one link
+ * type. The object and its arrays are reused: valid until the next batch is
+ * requested. `data` itself is never reused.
+ */
+export interface CaptureBatch extends PacketBatch {
+  linkType: number;
+  readonly sec: Float64Array;
+  readonly nsec: Uint32Array;
+  readonly interfaces: Uint32Array;
+  /** pcapng options of packet i, for the few packets that carry any. */
+  readonly extras: Map<number, PacketExtras>;
+  /** Indices of the packets the reader's filter accepted, in order (all packets without a filter). */
+  readonly selected: Uint32Array;
+  selectedCount: number;
+  /**
+   * When set, packet i's whole record is `data[offsets[i] - recordHeader, offsets[i] + caplens[i])`
+   * in this layout (see pcapRecordLayout), which a writer of the same layout may copy as is.
+   */
+  rawLayout: string | undefined;
+  recordHeader: number;
 }

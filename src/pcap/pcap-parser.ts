@@ -6,7 +6,7 @@ import { fromFileLinkType } from '../bpf/linktypes.js';
 import { hex, u16, u32 } from './bytes.js';
 import { CaptureFormatError, MAX_CAPLEN } from './errors.js';
 import type { FormatParser } from './format-parser.js';
-import { REFUSE, STOP_AFTER, emptyInfo, type CaptureInfo, type PacketSink } from './info.js';
+import { REFUSE, STOP_AFTER, emptyInfo, type CaptureBatch, type CaptureInfo, type PacketSink } from './info.js';
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
@@ -85,6 +85,41 @@ export class PcapParser implements FormatParser {
       pos += total;
       if (r === STOP_AFTER) { this.needed = hl; return pos; }
     }
+  }
+
+  fillBatch(buf: Uint8Array, pos: number, end: number, base: number, batch: CaptureBatch): number {
+    if (!this.headerDone) return this.parse(buf, pos, end, base, { packet: () => REFUSE });
+    const le = this.le;
+    const hl = this.recordHeader;
+    const scale = this.nano ? 1 : 1000;
+    const { offsets, caplens, wirelens, sec, nsec, interfaces } = batch;
+    const capacity = offsets.length;
+    let i = batch.count;
+    if (i === 0) {
+      (batch as { data: Uint8Array }).data = buf;
+      batch.linkType = this.linkType;
+    }
+    this.needed = hl;
+    while (i < capacity) {
+      if (end - pos < hl) break;
+      const caplen = u32(buf, pos + 8, le);
+      if (caplen > MAX_CAPLEN) {
+        batch.count = i;
+        throw new CaptureFormatError('caplen-too-large', base + pos,
+          `pcap record claims ${caplen} captured bytes, more than the maximum of ${MAX_CAPLEN}`);
+      }
+      if (end - pos < hl + caplen) { this.needed = hl + caplen; break; }
+      offsets[i] = pos + hl;
+      caplens[i] = caplen;
+      wirelens[i] = u32(buf, pos + 12, le);
+      sec[i] = u32(buf, pos, le);
+      nsec[i] = u32(buf, pos + 4, le) * scale;
+      interfaces[i] = 0;
+      i++;
+      pos += hl + caplen;
+    }
+    batch.count = i;
+    return pos;
   }
 
   finish(buf: Uint8Array, pos: number, end: number, base: number): void {

@@ -7,7 +7,7 @@ import type { CaptureDestination } from './byte-sink.js';
 import { putU16, putU32 } from './bytes.js';
 import { CaptureWriteError, CaptureWriter, DEFAULT_SNAPLEN, type WriteOptions } from './capture-writer.js';
 import { PCAP_HEADER_LENGTH, PCAP_MAGIC_NS, PCAP_MAGIC_US, pcapRecordLayout } from './pcap-parser.js';
-import type { CaptureBatch } from './reader.js';
+import type { CaptureBatch } from './info.js';
 
 
 /**

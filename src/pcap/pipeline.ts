@@ -8,8 +8,8 @@ import type { CaptureDestination } from './byte-sink.js';
 import type { CaptureSource } from './byte-source.js';
 import type { FilterSpec } from './capture-filter.js';
 import type { WriteOptions } from './capture-writer.js';
-import type { CaptureInfo } from './info.js';
-import { readCapture, type CaptureBatch, type ReadOptions } from './reader.js';
+import type { CaptureBatch, CaptureInfo } from './info.js';
+import { readCapture, type ReadOptions } from './reader.js';
 import { createCaptureWriter } from './write-capture.js';
 
 /** How many packets were read, accepted by the filter, and written. */

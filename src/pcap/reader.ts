@@ -5,7 +5,7 @@
  * file size; packet bytes are views into the window, never copies.
  */
 import { Readable } from 'node:stream';
-import { createBatch, type PacketBatch } from '../bpf/batch.js';
+import { createBatch } from '../bpf/batch.js';
 import { ByteWindow, DEFAULT_CHUNK_SIZE, type CaptureSource } from './byte-source.js';
 import { hex } from './bytes.js';
 import { CaptureFilter, type FilterSpec } from './capture-filter.js';
@@ -13,7 +13,7 @@ import { CaptureFormatError } from './errors.js';
 import type { FormatParser } from './format-parser.js';
 import {
   CONTINUE, REFUSE, STOP_AFTER,
-  type CaptureInfo, type CaptureRecord, type PacketExtras, type PacketSink,
+  type CaptureBatch, type CaptureInfo, type CaptureRecord, type PacketExtras, type PacketSink,
 } from './info.js';
 import { PcapParser, isPcapMagic } from './pcap-parser.js';
 import { PcapngParser, isPcapngMagic } from './pcapng-parser.js';
@@ -33,28 +33,6 @@ export interface ReadCounts {
   accepted: number;
 }
 
-/**
- * A PacketBatch from a file, with the rest of each record, all of one link
- * type. The object and its arrays are reused: valid until the next batch is
- * requested. `data` itself is never reused.
- */
-export interface CaptureBatch extends PacketBatch {
-  linkType: number;
-  readonly sec: Float64Array;
-  readonly nsec: Uint32Array;
-  readonly interfaces: Uint32Array;
-  /** pcapng options of packet i, for the few packets that carry any. */
-  readonly extras: Map<number, PacketExtras>;
-  /** Indices of the packets the reader's filter accepted, in order (all packets without a filter). */
-  readonly selected: Uint32Array;
-  selectedCount: number;
-  /**
-   * When set, packet i's whole record is `data[offsets[i] - recordHeader, offsets[i] + caplens[i])`
-   * in this layout (see pcapRecordLayout), which a writer of the same layout may copy as is.
-   */
-  rawLayout: string | undefined;
-  recordHeader: number;
-}
 
 /**
  * Picks the parser for a stream from its first four bytes.
@@ -252,7 +230,9 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
         b.extras.clear();
         let failure: unknown;
         try {
-          w.pos = parser.parse(w.buf, w.pos, w.end, w.base, filler);
+          w.pos = parser.fillBatch
+            ? parser.fillBatch(w.buf, w.pos, w.end, w.base, b)
+            : parser.parse(w.buf, w.pos, w.end, w.base, filler);
         } catch (e) {
           failure = e;
         }

@@ -65,6 +65,8 @@ export interface RandomProgramOptions {
   maxLength?: number;
   /** Also emit Linux ancillary loads and SKF_NET_OFF/SKF_LL_OFF loads (Linux semantics only). */
   linuxLoads?: boolean;
+  /** Also emit SKF_NET_OFF/SKF_LL_OFF loads, but no ancillary loads (Linux semantics only). */
+  negativeOffsets?: boolean;
 }
 
 /** Constants that make comparisons and arithmetic interesting. */
@@ -126,8 +128,8 @@ export function randomProgram(rng: Rng, options: RandomProgramOptions = {}): Pro
         break;
       case 0x06: k = rng.chance(0.5) ? rng.pick([0, 1, 0xffff, 0x40000, 0xffffffff]) : rng.next32(); break;
     }
-    if (options.linuxLoads && (code === 0x20 || code === 0x28 || code === 0x30) && rng.chance(0.3)) {
-      k = rng.chance(0.6)
+    if ((options.linuxLoads || options.negativeOffsets) && (code === 0x20 || code === 0x28 || code === 0x30 || code === 0xb1) && rng.chance(0.3)) {
+      k = options.linuxLoads && code !== 0xb1 && rng.chance(0.6)
         ? (SKF_AD_OFF + rng.pick(ANCILLARY_FIELDS)) >>> 0
         : ((rng.chance(0.5) ? -0x100000 : -0x200000) + rng.int(64)) >>> 0;
     }

@@ -12,6 +12,7 @@ import { Oracle } from '../oracle/oracle.js';
 import { programsEqual, type Program } from '../../src/bpf/program.js';
 import { assemble, detectFormat, disassemble } from '../../src/bpf/text.js';
 import { verify } from '../../src/bpf/verifier.js';
+import { canonical } from '../../src/bpf/canonical.js';
 import { interpret } from '../../src/bpf/interpreter.js';
 import { EXPRESSIONS } from './expressions.js';
 import { craftCorpus, ethernetPackets } from './ethernet-packets.js';
@@ -56,13 +57,14 @@ test('tcpdump -d, -dd, -ddd programs parse, verify, print back identically and r
         programs.push(prog);
       }
       const prog = programs[2];
-      assert.ok(programsEqual(programs[0], prog) && programsEqual(programs[1], prog), `${expression}: -d, -dd and -ddd give one program`);
+      assert.ok(programsEqual(programs[1], prog), `${expression}: -dd and -ddd give one program`);
+      assert.ok(programsEqual(programs[0], canonical(prog)), `${expression}: -d gives the program up to ignored fields`);
       verify(prog, { mode: 'bsd' });
       // libpcap compiles protochain to a loop; Linux refuses backward jumps.
       const loops = prog.some((x) => x.code === 0x05 && (x.k | 0) < 0);
       if (loops) assert.throws(() => verify(prog), /leaves the program/, `${expression}: Linux refuses the backward jump`);
       else verify(prog);
-      assert.ok(programsEqual(assemble(disassemble(prog, 'asm'), 'asm'), prog), `${expression}: bpf_asm round trip`);
+      assert.ok(programsEqual(assemble(disassemble(prog, 'asm'), 'asm'), canonical(prog)), `${expression}: bpf_asm round trip`);
       const expected = await oracle.run(prog, packets);
       packets.forEach((p, i) => {
         assert.equal(interpret(prog, p.data, p.wireLength, { semantics: 'bsd' }), expected[i], `${expression}: packet ${i}`);

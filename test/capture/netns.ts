@@ -20,6 +20,8 @@ export interface VethPair {
   readonly ifB: string;
   readonly ipA: string;
   readonly ipB: string;
+  readonly macA: string;
+  readonly macB: string;
   /** Removes both namespaces (and with them the veth pair). */
   remove(): void;
 }
@@ -53,6 +55,7 @@ export function createVethPair(tag: string): VethPair {
       try { ip('netns', 'del', ns); } catch { /* already gone */ }
     }
   };
+  let macA = '', macB = '';
   try {
     ip('netns', 'add', nsA);
     ip('netns', 'add', nsB);
@@ -65,13 +68,15 @@ export function createVethPair(tag: string): VethPair {
     }
     // `ip -br link` prints: name state mac flags.
     const mac = (ns: string, dev: string) => execFileSync('ip', ['-n', ns, '-br', 'link', 'show', dev]).toString().trim().split(/\s+/)[2];
-    ip('-n', nsA, 'neigh', 'replace', ipB, 'lladdr', mac(nsB, ifB), 'dev', ifA, 'nud', 'permanent');
-    ip('-n', nsB, 'neigh', 'replace', ipA, 'lladdr', mac(nsA, ifA), 'dev', ifB, 'nud', 'permanent');
+    macA = mac(nsA, ifA);
+    macB = mac(nsB, ifB);
+    ip('-n', nsA, 'neigh', 'replace', ipB, 'lladdr', macB, 'dev', ifA, 'nud', 'permanent');
+    ip('-n', nsB, 'neigh', 'replace', ipA, 'lladdr', macA, 'dev', ifB, 'nud', 'permanent');
   } catch (e) {
     remove();
     throw e;
   }
-  return { nsA, nsB, ifA, ifB, ipA, ipB, remove };
+  return { nsA, nsB, ifA, ifB, ipA, ipB, macA, macB, remove };
 }
 
 /**
@@ -104,7 +109,7 @@ export function spawnIn(ns: string, cmd: string, args: string[]): ChildProcess {
   return spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Waits for a child to exit and returns its stdout. */
+/** Waits for a child to exit and returns its stdout. Call it right after spawning, before any await. */
 export function finished(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';

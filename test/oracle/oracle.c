@@ -13,6 +13,12 @@
  *   time REPS N WIRELEN:HEX ...            -> "ok NANOSECONDS MATCHES"  all packets REPS times
  *   image                                  -> "ok HEX HEX ..." bpf_image() of each instruction of the
  *        program, each line hex-encoded (tcpdump -d prints these lines)
+ *   attach                                 -> "ok 1" | "ok 0 ERRNO"  whether the running Linux kernel
+ *        accepts the program as a socket filter (SO_ATTACH_FILTER on a UDP socket)
+ *   kernelrun N WIRELEN:HEX ...            -> "ok L L ..." | "err ERRNO"  runs the program in the Linux
+ *        kernel as the socket filter of a UNIX datagram socketpair: each packet is sent as
+ *        one datagram; L is the length received (the filter's result caps it) or -1 when
+ *        the filter dropped it. WIRELEN is ignored (the kernel sees the datagram's length).
  *   quit
  */
 #include <pcap/pcap.h>
@@ -20,6 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
 
 static struct bpf_insn *prog;
 static int prog_len;
@@ -143,6 +153,37 @@ int main(void) {
                 for (const char *c = img; *c; c++) printf("%02x", (unsigned char)*c);
             }
             printf("\n");
+        } else if (strcmp(cmd, "attach") == 0) {
+            static int sock = -1;
+            if (sock < 0) sock = socket(AF_INET, SOCK_DGRAM, 0);
+            struct sock_fprog fprog = { (unsigned short)prog_len, (struct sock_filter *)prog };
+            if (prog_len > 0xffff) printf("ok 0 %d\n", EINVAL);
+            else if (setsockopt(sock, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) == 0) printf("ok 1\n");
+            else printf("ok 0 %d\n", errno);
+        } else if (strcmp(cmd, "kernelrun") == 0) {
+            int n = atoi(strtok_r(NULL, " ", &save));
+            int sv[2];
+            struct sock_fprog fprog = { (unsigned short)prog_len, (struct sock_filter *)prog };
+            if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0) { printf("err %d\n", errno); fflush(stdout); continue; }
+            int bufsize = 1 << 20;
+            setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
+            if (setsockopt(sv[1], SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0) {
+                printf("err %d\n", errno);
+            } else {
+                printf("ok");
+                static unsigned char rbuf[1 << 18];
+                for (int i = 0; i < n; i++) {
+                    unsigned wirelen;
+                    char *t = strtok_r(NULL, " ", &save);
+                    long caplen = t ? parse_packet(t, pkt, 1 << 18, &wirelen) : -1;
+                    if (caplen < 0) { printf(" err"); continue; }
+                    if (send(sv[0], pkt, (size_t)caplen, 0) < 0) { printf(" err"); continue; }
+                    ssize_t got = recv(sv[1], rbuf, sizeof rbuf, MSG_DONTWAIT | MSG_TRUNC);
+                    printf(" %ld", got < 0 ? -1L : (long)got);
+                }
+                printf("\n");
+            }
+            close(sv[0]); close(sv[1]);
         } else if (strcmp(cmd, "quit") == 0) {
             break;
         } else {

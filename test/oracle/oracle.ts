@@ -144,6 +144,34 @@ export class Oracle {
     return answer.split(' ').slice(1).map((h) => (h === '-' ? '' : Buffer.from(h, 'hex').toString('latin1')));
   }
 
+  /** Whether the running Linux kernel accepts the program as a socket filter (SO_ATTACH_FILTER), and the errno if not. */
+  async attach(prog: Program): Promise<{ accepted: boolean; errno: number }> {
+    await this.load(prog);
+    const answer = await this.request('attach');
+    if (!answer.startsWith('ok ')) throw new Error(`oracle attach failed: ${answer}`);
+    const [, verdict, errno] = answer.split(' ');
+    return { accepted: verdict === '1', errno: Number(errno ?? 0) };
+  }
+
+  /**
+   * Runs the program in the Linux kernel as a UNIX datagram socket's filter:
+   * per packet, the length received (the filter's result caps it), or -1 when
+   * the filter dropped it. Wire lengths are ignored.
+   */
+  async kernelRun(prog: Program, packets: readonly OraclePacket[]): Promise<number[]> {
+    await this.load(prog);
+    const out: number[] = [];
+    for (let start = 0; start < packets.length; start += 256) {
+      const chunk = packets.slice(start, start + 256);
+      const answer = await this.request(`kernelrun ${chunk.length} ${chunk.map((p) => `${p.data.length}:${hex(p.data)}`).join(' ')}`);
+      if (!answer.startsWith('ok')) throw new Error(`oracle kernelrun failed: ${answer}`);
+      const values = answer.split(' ').slice(1);
+      if (values.length !== chunk.length || values.includes('err')) throw new Error(`oracle kernelrun answered badly: ${answer.slice(0, 200)}`);
+      for (const v of values) out.push(Number(v));
+    }
+    return out;
+  }
+
   /** Times bpf_filter() in C over the packets, `reps` times; returns total nanoseconds and the match count. */
   async time(prog: Program, packets: readonly OraclePacket[], reps: number): Promise<{ nanoseconds: number; matches: number }> {
     await this.load(prog);

@@ -1,0 +1,158 @@
+/**
+ * Many filters at once: ns/packet of a FilterSet of N filters beside N
+ * separate JIT filters run one after the other, for N = 1 … 10,000 and four
+ * kinds of filter sets. Also the time to add or remove one filter in a set of
+ * 10,000, and an SVG plot of cost against N (docs/demux-scaling.svg).
+ *
+ * Run: npm run bench -- demux   (or node --expose-gc dist/bench/demux.bench.js)
+ */
+import { writeFileSync } from 'node:fs';
+import { FilterSet } from '../src/demux/index.js';
+import { compile } from '../src/filter/index.js';
+import { jit } from '../src/bpf/jit.js';
+import type { Program } from '../src/bpf/program.js';
+import { corpus, POOLS } from '../src/craft/index.js';
+
+const SIZES = [1, 10, 100, 1000, 10_000];
+const PACKETS = corpus({ linkType: 'EN10MB', count: 50_000, seed: 11, describe: false });
+
+/** The i-th distinct IPv4 host: the corpus's pool first (so filters hit), then hosts inside 10/8. */
+function host(i: number): string {
+  return i < POOLS.ipv4Hosts.length ? POOLS.ipv4Hosts[i] : `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+function port(i: number): number {
+  const common = [...POOLS.tcpPorts, ...POOLS.udpPorts];
+  return i < common.length ? common[i] : 1024 + i;
+}
+
+const KINDS: Record<string, (i: number) => string> = {
+  host: (i) => `host ${host(i)}`,
+  port: (i) => `port ${port(i)}`,
+  flow: (i) => `tcp and src host ${host(i % 97)} and dst host ${host(Math.floor(i / 97) % 97)} and src port ${port(i % 50)} and dst port ${port(i)}`,
+  mixed: (i) => {
+    const k = i % 4;
+    return k === 0 ? `host ${host(i)}` : k === 1 ? `udp dst port ${port(i)}` : k === 2 ? `net 10.${i & 255}.0.0/16 and tcp` : KINDS.flow(i);
+  },
+};
+
+function timeIt(fn: () => number, minMs = 150): { nsPerCall: number; result: number } {
+  let calls = 0, result = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < minMs * 1e6) {
+    result = fn();
+    calls++;
+    elapsed = Number(process.hrtime.bigint() - start);
+  }
+  return { nsPerCall: elapsed / calls, result };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+interface Row { kind: string; n: number; set: number; separate: number; setMatches: number; separateMatches: number }
+
+const rows: Row[] = [];
+for (const [kind, make] of Object.entries(KINDS)) {
+  for (const n of SIZES) {
+    const programs: Program[] = [];
+    const set = new FilterSet<number>();
+    for (let i = 0; i < n; i++) {
+      const prog = compile(make(i), { linkType: 'EN10MB' });
+      programs.push(prog);
+      set.add(i, prog);
+    }
+    const packets = PACKETS.slice(0, Math.min(PACKETS.length, Math.max(500, Math.floor(2e7 / n / 10))));
+    const setRun = () => {
+      let hits = 0;
+      for (let i = 0; i < packets.length; i++) hits += set.count(packets[i].data, packets[i].wireLength);
+      return hits;
+    };
+    const fns = programs.map((p) => jit(p));
+    const separateRun = () => {
+      let hits = 0;
+      for (let i = 0; i < packets.length; i++) {
+        const { data, wireLength } = packets[i];
+        for (let f = 0; f < fns.length; f++) if (fns[f](data, wireLength) !== 0) hits++;
+      }
+      return hits;
+    };
+    const setTimes: number[] = [], sepTimes: number[] = [];
+    let setMatches = 0, separateMatches = 0;
+    for (let rep = 0; rep < 3; rep++) {
+      const s = timeIt(setRun);
+      setTimes.push(s.nsPerCall / packets.length);
+      setMatches = s.result;
+      const t = timeIt(separateRun, n >= 1000 ? 400 : 150);
+      sepTimes.push(t.nsPerCall / packets.length);
+      separateMatches = t.result;
+    }
+    rows.push({ kind, n, set: median(setTimes), separate: median(sepTimes), setMatches, separateMatches });
+    globalThis.gc?.();
+  }
+}
+
+console.log('| kind | N | FilterSet ns/pkt | × its N=1 | N separate JIT filters ns/pkt | separate ÷ FilterSet | matches (set / separate) |');
+console.log('|---|---:|---:|---:|---:|---:|---|');
+for (const r of rows) {
+  const base = rows.find((x) => x.kind === r.kind && x.n === 1)!.set;
+  console.log(`| ${r.kind} | ${r.n} | ${r.set.toFixed(1)} | ${(r.set / base).toFixed(2)} | ${r.separate.toFixed(1)} | ${(r.separate / r.set).toFixed(1)} | ${r.setMatches} / ${r.separateMatches}${r.setMatches === r.separateMatches ? '' : ' DISAGREE'} |`);
+}
+
+// Adding or removing one filter in a set of 10,000 (the next match pays for any dispatcher rebuild, so it is timed too).
+{
+  const set = new FilterSet<number>();
+  for (let i = 0; i < 10_000; i++) set.add(i, KINDS.mixed(i));
+  set.count(PACKETS[0].data);
+  const adds: number[] = [], removes: number[] = [];
+  for (let r = 0; r < 40; r++) {
+    const expr = KINDS.mixed(20_000 + r);
+    let t = process.hrtime.bigint();
+    set.add(-1, expr);
+    set.count(PACKETS[r].data);
+    adds.push(Number(process.hrtime.bigint() - t) / 1e6);
+    t = process.hrtime.bigint();
+    set.remove(-1);
+    set.count(PACKETS[r].data);
+    removes.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  console.log(`\nIn a set of 10,000 mixed filters: add one ${median(adds).toFixed(3)} ms (max ${Math.max(...adds).toFixed(3)}), remove one ${median(removes).toFixed(3)} ms (max ${Math.max(...removes).toFixed(3)}), medians of 40, each including the next match.`);
+}
+
+writeFileSync(new URL('../../docs/demux-scaling.svg', import.meta.url), plot(rows));
+console.log('\nPlot written to docs/demux-scaling.svg');
+
+/** A log-log line chart of ns/packet against N, FilterSet solid and separate filters dashed. */
+function plot(data: Row[]): string {
+  const W = 720, H = 440, L = 70, R = 150, T = 30, B = 50;
+  const xs = (n: number) => L + (Math.log10(n) / 4) * (W - L - R);
+  const maxY = Math.max(...data.map((r) => r.separate));
+  const minY = Math.min(...data.map((r) => r.set));
+  const lo = Math.floor(Math.log10(minY)), hi = Math.ceil(Math.log10(maxY));
+  const ys = (v: number) => T + (1 - (Math.log10(v) - lo) / (hi - lo)) * (H - T - B);
+  const colors: Record<string, string> = { host: '#1f77b4', port: '#d62728', flow: '#2ca02c', mixed: '#9467bd' };
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">ns per packet against number of filters (log-log)</text>`,
+  ];
+  for (let e = lo; e <= hi; e++) {
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${ys(10 ** e)}" y2="${ys(10 ** e)}" stroke="#ddd"/>`, `<text x="${L - 6}" y="${ys(10 ** e) + 4}" text-anchor="end">${10 ** e}</text>`);
+  }
+  for (const n of SIZES) parts.push(`<line x1="${xs(n)}" x2="${xs(n)}" y1="${T}" y2="${H - B}" stroke="#eee"/>`, `<text x="${xs(n)}" y="${H - B + 16}" text-anchor="middle">${n}</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">filters (N)</text>`);
+  let legend = T + 10;
+  for (const kind of Object.keys(KINDS)) {
+    const rs = data.filter((r) => r.kind === kind);
+    const line = (f: (r: Row) => number, dash: string) =>
+      `<polyline fill="none" stroke="${colors[kind]}" stroke-width="2" ${dash} points="${rs.map((r) => `${xs(r.n).toFixed(1)},${ys(f(r)).toFixed(1)}`).join(' ')}"/>`;
+    parts.push(line((r) => r.set, ''), line((r) => r.separate, 'stroke-dasharray="6,4"'));
+    parts.push(`<text x="${W - R + 10}" y="${legend}" fill="${colors[kind]}">${kind}: FilterSet —</text>`, `<text x="${W - R + 10}" y="${legend + 14}" fill="${colors[kind]}">${kind}: separate - -</text>`);
+    legend += 34;
+  }
+  parts.push('</svg>');
+  return parts.join('\n');
+}

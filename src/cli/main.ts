@@ -1,0 +1,69 @@
+/**
+ * bpfdump's entry point: parse tcpdump's command line and run the command it
+ * asks for. Every failure becomes one line on stderr (plus the usage for a
+ * bad flag) and exit status 1, never a stack trace.
+ */
+import { AssembleError } from '../bpf/assemble-error.js';
+import { VerifyError } from '../bpf/verifier.js';
+import { CaptureFormatError } from '../pcap/index.js';
+import { CommandError } from './filter-source.js';
+import { listInterfacesCommand, listLinkTypesCommand, liveCommand } from './live-command.js';
+import { parseCommandLine, UsageError, type CliOptions } from './options.js';
+import { compileCommand, programCommand } from './program-command.js';
+import { readCommand } from './read-command.js';
+import { helpText, USAGE, versionText } from './usage.js';
+
+/** Errors whose message is already meant for a person; anything else is a bug and says so. */
+const EXPECTED = [UsageError, CommandError, AssembleError, VerifyError, CaptureFormatError];
+
+/**
+ * Runs bpfdump with the given arguments (without node and the script);
+ * resolves to the exit status.
+ *
+ * @example
+ * process.exitCode = await main(['-r', 'samples/sample.pcap', 'tcp port 80']);
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const o = parseCommandLine(argv);
+    return await run(o);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bpfdump: ${e.message}\n${e.showUsage ? `${USAGE}\n` : ''}`);
+      return 1;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    if (EXPECTED.some((k) => e instanceof k) || (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError' && e.name !== 'RangeError')) {
+      process.stderr.write(`bpfdump: ${message}\n`);
+    } else {
+      process.stderr.write(`bpfdump: internal error: ${message}\n`);
+    }
+    return 1;
+  }
+}
+
+function run(o: CliOptions): Promise<number> | number {
+  if (o.help) { process.stdout.write(`${helpText()}\n`); return 0; }
+  if (o.version) { process.stdout.write(`${versionText()}\n`); return 0; }
+  checkCombinations(o);
+  if (o.listInterfaces) return listInterfacesCommand();
+  if (o.listDataLinkTypes) return listLinkTypesCommand(o);
+  const showsProgram = o.dump > 0 || o.asm || o.cfg || o.dot || o.verifyOnly;
+  if (o.program !== undefined && (showsProgram || (o.readFile === undefined && o.interface === undefined))) return programCommand(o);
+  if (showsProgram) return compileCommand(o);
+  if (o.readFile !== undefined) return readCommand(o);
+  return liveCommand(o);
+}
+
+/** Flags that make no sense together, refused before anything is opened. */
+function checkCombinations(o: CliOptions): void {
+  if (o.readFile !== undefined && o.interface !== undefined) throw new UsageError('-r and -i cannot be used together');
+  if (o.program !== undefined && o.expression.trim() !== '') throw new UsageError('--program and a filter expression cannot be used together');
+  if (o.program !== undefined && o.filterFile !== undefined) throw new UsageError('--program and -F cannot be used together');
+  if ((o.fileSize !== undefined || o.rotateSeconds !== undefined || o.fileCount !== undefined) && o.writeFile === undefined) {
+    throw new UsageError(`-${o.fileSize !== undefined ? 'C' : o.rotateSeconds !== undefined ? 'G' : 'W'} requires -w`);
+  }
+  if ((o.fileSize !== undefined || o.rotateSeconds !== undefined) && o.writeFile === '-') throw new UsageError('file rotation cannot write to stdout');
+  if (o.countOnly && o.readFile === undefined) throw new UsageError('--count requires -r');
+  if (o.xdp !== undefined) throw new CommandError('--xdp: this build of bpfkit has no XDP attach (src/ebpf exports none yet)');
+}

@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FilterSet, FilterSetError } from '../../src/demux/index.js';
+import { interpret } from '../../src/bpf/interpreter.js';
+import { program, type Program } from '../../src/bpf/program.js';
+import { corpus, POOLS } from '../../src/craft/index.js';
+import { Oracle } from '../oracle/oracle.js';
+import { Rng, randomProgram, randomPacket } from '../bpf/random-program.js';
+import { poolExpressions } from './expressions.js';
+
+const LONG = Boolean(process.env.BPFKIT_LONG);
+
+/** The ids whose Program accepts the packet when run alone: what a FilterSet must return. */
+function expected(filters: Map<number, Program>, data: Uint8Array, wireLength: number, semantics: 'linux' | 'bsd'): number[] {
+  const ids: number[] = [];
+  for (const [id, prog] of filters) if (interpret(prog, data, wireLength, { semantics }) !== 0) ids.push(id);
+  return ids;
+}
+
+function sorted(ids: number[]): number[] {
+  return [...ids].sort((a, b) => a - b);
+}
+
+test('a FilterSet returns exactly the filters that accept each packet (libpcap-compiled filters, corpus packets)', async () => {
+  const oracle = await Oracle.start();
+  try {
+    const rng = new Rng(20261122);
+    const pool = poolExpressions(rng, LONG ? 10_000 : 1500);
+    const programs = new Map<string, Program>();
+    for (const expr of pool) programs.set(expr, await oracle.compile(expr, { linkType: 1 }));
+    const packets = corpus({ linkType: 'EN10MB', count: LONG ? 4000 : 1500, seed: 5, malformed: 0.15, describe: false });
+    for (const size of LONG ? [1, 10, 100, 1000, 10_000] : [1, 10, 100, 1000]) {
+      const set = new FilterSet<number>();
+      const chosen = new Map<number, Program>();
+      for (let id = 0; id < size; id++) {
+        const prog = programs.get(pool[rng.int(pool.length)])!;
+        chosen.set(id, prog);
+        set.add(id, prog);
+      }
+      let disagreements = 0, hits = 0;
+      const sample = size >= 1000 ? packets.slice(0, LONG ? 1000 : 300) : packets;
+      for (const p of sample) {
+        const want = expected(chosen, p.data, p.wireLength, 'linux');
+        const got = sorted(set.match(p.data, p.wireLength));
+        hits += want.length;
+        if (want.join() !== got.join()) disagreements++;
+        assert.equal(set.count(p.data, p.wireLength), want.length);
+      }
+      assert.equal(disagreements, 0, `set of ${size}: ${disagreements} packets disagree`);
+      assert.ok(hits > 0, `set of ${size}: no filter matched anything, the test would prove nothing`);
+    }
+  } finally {
+    oracle.close();
+  }
+});
+
+test('random valid Programs in a FilterSet agree with the interpreter, in both semantics', () => {
+  const rng = new Rng(77);
+  for (const semantics of ['linux', 'bsd'] as const) {
+    for (let round = 0; round < (LONG ? 200 : 30); round++) {
+      const set = new FilterSet<number>({ semantics });
+      const chosen = new Map<number, Program>();
+      for (let id = 0; id < 20; id++) {
+        const prog = randomProgram(rng);
+        chosen.set(id, prog);
+        set.add(id, prog);
+      }
+      for (let i = 0; i < 60; i++) {
+        const { data, wireLength } = randomPacket(rng);
+        assert.deepEqual(sorted(set.match(data, wireLength)), expected(chosen, data, wireLength, semantics),
+          `round ${round}, packet ${Buffer.from(data).toString('hex')}`);
+      }
+    }
+  }
+});
+
+test('filters come and go: removal, replacement and first-match order', async () => {
+  const oracle = await Oracle.start();
+  try {
+    const set = new FilterSet<string>();
+    const tcp80 = await oracle.compile('tcp port 80');
+    const host = await oracle.compile('host 10.0.0.1');
+    const ip = await oracle.compile('ip');
+    set.add('web', tcp80).add('host', host).add('ip', ip);
+    const frame = corpus({ linkType: 'EN10MB', count: 400, seed: 9, describe: false })
+      .find((p) => interpret(tcp80, p.data) !== 0 && interpret(host, p.data) !== 0);
+    assert.ok(frame, 'corpus has a port-80 packet of 10.0.0.1');
+    assert.deepEqual(set.match(frame.data).sort(), ['host', 'ip', 'web']);
+    assert.equal(set.matchFirst(frame.data), 'web');
+    assert.equal(set.remove('web'), true);
+    assert.equal(set.remove('web'), false);
+    assert.equal(set.matchFirst(frame.data), 'host');
+    set.add('host', program([{ code: 0x06, jt: 0, jf: 0, k: 0 }])); // replaced by reject-all
+    assert.deepEqual(set.match(frame.data), ['ip']);
+    assert.deepEqual(set.ids(), ['ip', 'host']);
+    const seen: string[] = [];
+    set.add('all', program([{ code: 0x06, jt: 0, jf: 0, k: 1 }]), (_p, _len, id) => seen.push(id));
+    assert.equal(set.dispatch(frame.data), 2);
+    assert.deepEqual(seen, ['all']);
+  } finally {
+    oracle.close();
+  }
+});
+
+test('Programs that cannot be split into paths still match correctly (run whole)', () => {
+  const set = new FilterSet<string>();
+  // ld #proto (ancillary) ; jeq #0x800 ; ret #1 ; ret #0
+  set.add('anc', program([{ code: 0x20, jt: 0, jf: 0, k: 0xfffff000 }, { code: 0x15, jt: 0, jf: 1, k: 0 }, { code: 0x06, jt: 0, jf: 0, k: 1 }, { code: 0x06, jt: 0, jf: 0, k: 0 }]));
+  assert.deepEqual(set.stats().wholeFilters, { 'ancillary-or-negative-offset': 1 });
+  assert.deepEqual(set.match(new Uint8Array(20)), ['anc']); // skb->protocol is 0 without a context
+  const bsd = new FilterSet<string>({ semantics: 'bsd' });
+  // a backward jump is legal for libpcap (ip6 protochain uses one): ja +1; ret #0; ldb [0]; jeq #7 -> ret 1 ; ja -4 (back to ret #0)
+  bsd.add('loop', program([
+    { code: 0x05, jt: 0, jf: 0, k: 1 }, { code: 0x06, jt: 0, jf: 0, k: 0 }, { code: 0x30, jt: 0, jf: 0, k: 0 },
+    { code: 0x15, jt: 0, jf: 1, k: 7 }, { code: 0x06, jt: 0, jf: 0, k: 1 }, { code: 0x05, jt: 0, jf: 0, k: 0xfffffffb },
+  ]));
+  assert.deepEqual(bsd.stats().wholeFilters, { 'backward-jump': 1 });
+  assert.deepEqual(bsd.match(Uint8Array.of(7)), ['loop']);
+  assert.deepEqual(bsd.match(Uint8Array.of(8)), []);
+});
+
+test('bad filters are refused with the id and the reason', () => {
+  const set = new FilterSet<string>();
+  assert.throws(() => set.add('bad', program([{ code: 0x05, jt: 0, jf: 0, k: 9 }])), (e: unknown) =>
+    e instanceof FilterSetError && /filter "bad"/.test(e.message) && /instruction 0/.test(e.message));
+  assert.throws(() => set.add('syntax', 'tcp port 80 an udp'), FilterSetError);
+  assert.equal(set.size, 0);
+});
+
+test('many host filters share two look-ups per packet', async () => {
+  const oracle = await Oracle.start();
+  try {
+    const set = new FilterSet<number>();
+    for (let i = 0; i < 500; i++) set.add(i, await oracle.compile(`host 10.9.${i >> 8}.${i & 255}`));
+    const stats = set.stats();
+    assert.equal(stats.unindexedPaths, 0);
+    assert.ok(stats.tables.length <= 4, `tables: ${stats.tables.map((t) => t.key).join(' ')}`);
+    for (const t of stats.tables) assert.ok(t.largestBucket <= 2, `${t.key}: bucket of ${t.largestBucket}`);
+    assert.ok(POOLS.ipv4Hosts.length > 0);
+  } finally {
+    oracle.close();
+  }
+});

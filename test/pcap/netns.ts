@@ -1,0 +1,99 @@
+/**
+ * Two network namespaces joined by a veth pair, for capturing real traffic
+ * with the reference tools. Names carry the process id; `remove` always runs.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+/** Whether this process may create namespaces (root). */
+export function canUseNamespaces(): boolean {
+  return process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
+}
+
+function ip(args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** NS `a` (10.9.0.1 on `va`, and lo) and NS `b` (10.9.0.2 on `vb`). */
+export class VethPair {
+  readonly a: string;
+  readonly b: string;
+
+  constructor(tag: string) {
+    this.a = `bpfkit-pcap-${process.pid}-${tag}-a`;
+    this.b = `bpfkit-pcap-${process.pid}-${tag}-b`;
+    ip(['netns', 'add', this.a]);
+    try {
+      ip(['netns', 'add', this.b]);
+      ip(['-n', this.a, 'link', 'set', 'lo', 'up']);
+      ip(['-n', this.a, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', this.b]);
+      ip(['-n', this.a, 'addr', 'add', '10.9.0.1/24', 'dev', 'va']);
+      ip(['-n', this.b, 'addr', 'add', '10.9.0.2/24', 'dev', 'vb']);
+      ip(['-n', this.a, 'link', 'set', 'va', 'up']);
+      ip(['-n', this.b, 'link', 'set', 'vb', 'up']);
+    } catch (e) {
+      this.remove();
+      throw e;
+    }
+  }
+
+  /** Starts a command inside namespace `a`. */
+  spawnInA(command: string, args: string[]): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.a, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Runs a command inside namespace `a` to completion. */
+  runInA(command: string, args: string[]): void {
+    const r = spawnSync('ip', ['netns', 'exec', this.a, command, ...args], { encoding: 'utf8', timeout: 20000 });
+    if (r.status !== 0) throw new Error(`${command} in ${this.a}: ${r.stderr}`);
+  }
+
+  remove(): void {
+    spawnSync('ip', ['netns', 'del', this.a]);
+    spawnSync('ip', ['netns', 'del', this.b]);
+  }
+}
+
+/**
+ * Sends `count` UDP datagrams of varied sizes from namespace `a` to its
+ * loopback and across the veth (which also brings ARP and ICMP port-unreachable).
+ */
+export function sendTraffic(pair: VethPair, count: number): void {
+  const script = `
+    const dgram = require('node:dgram');
+    const s = dgram.createSocket('udp4');
+    let i = 0;
+    const next = () => {
+      if (i >= ${count}) { s.close(); return; }
+      const size = 1 + ((i * 397) % 1400);
+      s.send(Buffer.alloc(size, i & 0xff), 9000 + (i % 7), i % 2 ? '127.0.0.1' : '10.9.0.2', () => { i++; setTimeout(next, 5); });
+    };
+    next();`;
+  pair.runInA(process.execPath, ['-e', script]);
+}
+
+/**
+ * Runs a capture tool in namespace `a` while traffic flows, then stops it with
+ * SIGINT (as a person would) and waits for it to write its file.
+ */
+export async function captureWith(pair: VethPair, command: string, args: string[], packets: number): Promise<void> {
+  const child = pair.spawnInA(command, args);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 10000;
+  while (!/listening on|Capturing on/i.test(stderr)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`${command} did not start: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  sendTraffic(pair, packets);
+  await new Promise((r) => setTimeout(r, 500));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
+}
