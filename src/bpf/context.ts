@@ -58,6 +58,12 @@ export interface AncillaryContext {
    */
   networkOffset?: number;
   /**
+   * The skb has no device (as on UNIX sockets): IFINDEX and HATYPE loads end
+   * the program with 0, as the kernel does. By default a missing `ifindex` or
+   * `hatype` reads 0.
+   */
+  noDevice?: boolean;
+  /**
    * The skb has no link-layer header (as on UNIX or UDP sockets): SKF_LL_OFF
    * loads fail. By default SKF_LL_OFF + n reads byte n, as on packet sockets.
    */
@@ -90,6 +96,17 @@ const KNOWN_ANCILLARY = new Set([
 export function ancillaryField(k: number): number {
   const off = (k | 0) - SKF_AD_OFF;
   return off >= 0 && off < SKF_AD_MAX && KNOWN_ANCILLARY.has(off) ? off : -1;
+}
+
+/**
+ * True when the kernel would end the program with 0 at this ancillary load
+ * instead of reading a value: IFINDEX and HATYPE on an skb with no device.
+ *
+ * @example
+ * ancillaryFails(SKF_AD_IFINDEX, { noDevice: true }) // true
+ */
+export function ancillaryFails(field: number, ctx: AncillaryContext | undefined): boolean {
+  return ctx?.noDevice === true && (field === SKF_AD_IFINDEX || field === SKF_AD_HATYPE);
 }
 
 /**

@@ -27,7 +27,12 @@ export interface MatcherOptions {
   context?: AncillaryContext;
 }
 
-/** Thrown for a batch or result array the matcher cannot use; says which and why. */
+/**
+ * Thrown for a batch or result array the matcher cannot use; says which and why.
+ *
+ * @example
+ * matcher.runBatch(batch, new Uint32Array(0)); // MatcherError: results has room for 0 packets, the batch holds 512
+ */
 export class MatcherError extends RangeError {
   constructor(message: string) {
     super(message);

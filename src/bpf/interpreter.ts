@@ -6,7 +6,7 @@
  */
 import type { Program } from './program.js';
 import { SKF_LL_OFF, SKF_NET_OFF } from './opcodes.js';
-import { ancillaryField, ancillaryLoad, DEFAULT_SEMANTICS, type AncillaryContext, type RunOptions } from './context.js';
+import { ancillaryFails, ancillaryField, ancillaryLoad, DEFAULT_SEMANTICS, type AncillaryContext, type RunOptions } from './context.js';
 
 /**
  * Thrown when a Program cannot run at all: an opcode that no BPF machine
@@ -128,7 +128,7 @@ function execute(prog: Program, p: Uint8Array, wirelen: number, options: RunOpti
         let v: number;
         if (linux) {
           const field = ancillaryField(k);
-          v = field >= 0 ? ancillaryLoad(field, p, a, x, ctx) : loadLinux(p, k | 0, size, ctx);
+          v = field < 0 ? loadLinux(p, k | 0, size, ctx) : ancillaryFails(field, ctx) ? -1 : ancillaryLoad(field, p, a, x, ctx);
         } else {
           v = k > p.length - size ? -1 : loadBytes(p, k, size);
         }

@@ -11,7 +11,12 @@ import type { Program } from './program.js';
 import { LINUX_OPCODES, verify } from './verifier.js';
 import type { Semantics } from './context.js';
 
-/** Thrown when the JIT is handed a Program it must not compile; names the instruction. */
+/**
+ * Thrown when the JIT is handed a Program it must not compile; names the instruction.
+ *
+ * @example
+ * try { jit(prog, { semantics: 'bsd' }); } catch (e) { if (e instanceof JitError) console.error(e.index, e.reason); }
+ */
 export class JitError extends Error {
   constructor(readonly index: number, readonly reason: string) {
     super(`JIT: instruction ${index}: ${reason}`);

@@ -103,7 +103,11 @@ export const SKF_AD_MAX = 64;
 export const SKF_NET_OFF = -0x100000;
 export const SKF_LL_OFF = -0x200000;
 
-/** The ancillary fields by offset from SKF_AD_OFF, with the names libpcap's bpf_image and bpf_asm print. */
+/**
+ * Short names of the ancillary fields by offset from SKF_AD_OFF, for messages.
+ * The names each text format prints differ slightly: see IMAGE_ANCILLARY_NAMES
+ * (libpcap's bpf_image: `random`, `vlanp`) and the bpf_asm printer (`rand`, `vlan_pr`).
+ */
 export const ANCILLARY_NAMES: Readonly<Record<number, string>> = Object.freeze({
   [SKF_AD_PROTOCOL]: 'proto',
   [SKF_AD_PKTTYPE]: 'type',

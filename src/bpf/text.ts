@@ -38,10 +38,10 @@ export function disassemble(prog: Program, format: TextFormat = 'd'): string {
  * is -ddd, anything else bpf_asm.
  *
  * @example
- * detectFormat('(000) ret      #0') // 'd'
- * detectFormat('ret #0')           // 'asm'
+ * detectTextFormat('(000) ret      #0') // 'd'
+ * detectTextFormat('ret #0')           // 'asm'
  */
-export function detectFormat(text: string): TextFormat {
+export function detectTextFormat(text: string): TextFormat {
   const first = sourceLines(text)[0]?.text ?? '';
   if (/^\(\d+\)/.test(first)) return 'd';
   if (first.startsWith('{')) return 'dd';
@@ -62,7 +62,7 @@ export function detectFormat(text: string): TextFormat {
 export function assemble(text: string, format?: TextFormat): Program {
   if (typeof text !== 'string') throw new TypeError('assemble() takes the program text as a string');
   if (sourceLines(text).length === 0) throw new AssembleError(1, 1, 'empty input: no instructions');
-  switch (format ?? detectFormat(text)) {
+  switch (format ?? detectTextFormat(text)) {
     case 'd': return parseImage(text);
     case 'dd': return parseC(text);
     case 'ddd': return parseDecimal(text);

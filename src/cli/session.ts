@@ -38,7 +38,7 @@ export class PacketSession {
     this.printer = new PacketPrinter({
       linkHeader: o.linkHeader, verbose: o.verbose, quiet: o.quiet, absoluteSeq: o.absoluteSeq,
       timestamps: Math.min(o.timestamps, 5) as TimestampStyle, nano: o.nano,
-      hex: o.hex, hexAscii: o.hexAscii, ascii: o.ascii, number: o.number,
+      hex: o.hex, hexAscii: o.hexAscii, ascii: o.ascii, number: o.number, noChecksum: o.noChecksum,
     });
     // A -w file on stdout needs stdout for itself: packet lines then go nowhere, as in tcpdump.
     this.out = new LineOutput(process.stdout, o.lineBuffered || o.packetBuffered);

@@ -102,11 +102,13 @@ export function routerSolicitation(options: { sourceLinkAddress?: Address } = {}
  * @example
  * ipv6({ src: 'fe80::1', dst: 'ff02::1', hopLimit: 255 }, routerAdvertisement({ prefixes: ['2001:db8:1::'], lifetime: 1800 }))
  */
-export function routerAdvertisement(options: { hopLimit?: number; lifetime?: number; prefixes?: readonly Address[]; prefixLength?: number; sourceLinkAddress?: Address } = {}): Segment {
-  const head = new Uint8Array(8);
-  head[0] = checkUint('routerAdvertisement', 'hopLimit', options.hopLimit ?? 64, 0xff);
-  put16(head, 2, checkUint('routerAdvertisement', 'lifetime', options.lifetime ?? 1800, 0xffff));
-  const parts: Uint8Array[] = [head];
+export function routerAdvertisement(options: { hopLimit?: number; lifetime?: number; reachableTime?: number; retransTimer?: number; prefixes?: readonly Address[]; prefixLength?: number; sourceLinkAddress?: Address } = {}): Segment {
+  // The 4-byte word after the checksum holds hop limit, flags and router lifetime; reachable time and retrans timer follow.
+  const word = ((checkUint('routerAdvertisement', 'hopLimit', options.hopLimit ?? 64, 0xff) << 24) | checkUint('routerAdvertisement', 'lifetime', options.lifetime ?? 1800, 0xffff)) >>> 0;
+  const timers = new Uint8Array(8);
+  put32(timers, 0, checkUint('routerAdvertisement', 'reachableTime', options.reachableTime ?? 0, 0xffffffff));
+  put32(timers, 4, checkUint('routerAdvertisement', 'retransTimer', options.retransTimer ?? 0, 0xffffffff));
+  const parts: Uint8Array[] = [timers];
   if (options.sourceLinkAddress !== undefined) parts.push(linkAddressOption(1, options.sourceLinkAddress));
   for (const p of options.prefixes ?? []) {
     const o = new Uint8Array(32);
@@ -117,8 +119,7 @@ export function routerAdvertisement(options: { hopLimit?: number; lifetime?: num
     o.set(ipv6Bytes(p, 'prefix'), 16);
     parts.push(o);
   }
-  const all = concat(...parts);
-  return icmpv6({ type: 134, rest: (all[0] << 24 | all[1] << 16 | all[2] << 8 | all[3]) >>> 0 }, all.subarray(4));
+  return icmpv6({ type: 134, rest: word }, concat(...parts));
 }
 
 /**

@@ -125,7 +125,7 @@ export class LinkMix {
       case CRAFT_LINK_TYPES.NULL:
       case CRAFT_LINK_TYPES.LOOP:
       case CRAFT_LINK_TYPES.ENC:
-        options.loopback = { inet6: r.pick([BSD_AF.INET6_BSD, BSD_AF.INET6_FREEBSD, BSD_AF.INET6_DARWIN]) };
+        options.loopback = { inet6: r.pick([BSD_AF.INET6_LINUX, BSD_AF.INET6_LINUX, BSD_AF.INET6_BSD, BSD_AF.INET6_FREEBSD, BSD_AF.INET6_DARWIN]) };
         break;
       case CRAFT_LINK_TYPES.PFLOG:
         options.pflog = {
@@ -133,7 +133,7 @@ export class LinkMix {
           reason: r.pick([PF_REASON.MATCH, PF_REASON.MATCH, PF_REASON.BADOFF, PF_REASON.FRAG, PF_REASON.SHORT, PF_REASON.NORMALIZE, PF_REASON.MEMORY]),
           ifname: r.pick(POOLS.pflogInterfaces), ruleset: r.pick(POOLS.pflogRulesets), ruleNumber: r.pick(POOLS.pflogRules), subruleNumber: r.chance(0.5) ? -1 : r.int(4),
           direction: r.pick([PF_DIRECTION.IN, PF_DIRECTION.OUT, PF_DIRECTION.OUT, PF_DIRECTION.INOUT]),
-          inet6: BSD_AF.INET6_BSD,
+          inet6: r.pick([BSD_AF.INET6_LINUX, BSD_AF.INET6_BSD]),
         };
         text += ` ${options.pflog.ifname} rule ${options.pflog.ruleNumber} action ${options.pflog.action}`;
         break;

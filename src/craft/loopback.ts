@@ -8,10 +8,11 @@ import { CraftError, checkUint } from './errors.js';
 import { ETHERTYPE, payloadBytes, type Payload } from './layers.js';
 
 /**
- * AF_ values as BSD loopback captures carry them. IPv6 differs by OS:
- * 24 on NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS — libpcap accepts all three.
+ * AF_ values as loopback captures carry them. IPv6 differs by OS: 24 on
+ * NetBSD/OpenBSD, 28 on FreeBSD, 30 on macOS, 10 on Linux. libpcap 1.10 on
+ * Linux compiles `ip6` on DLT_NULL/LOOP/ENC/PFLOG as the host's AF_INET6 (10).
  */
-export const BSD_AF = Object.freeze({ INET: 2, ISO: 7, APPLETALK: 16, IPX: 23, INET6_BSD: 24, INET6_FREEBSD: 28, INET6_DARWIN: 30 });
+export const BSD_AF = Object.freeze({ INET: 2, ISO: 7, INET6_LINUX: 10, APPLETALK: 16, IPX: 23, INET6_BSD: 24, INET6_FREEBSD: 28, INET6_DARWIN: 30 });
 
 /**
  * The BSD AF_ value for a payload (IPv4 → 2, IPv6 → `inet6`, default 24); throws for other payloads.

@@ -21,10 +21,10 @@ export const POOLS = Object.freeze({
   ipv6Groups: Object.freeze(['ff02::1', 'ff02::2', 'ff02::fb', 'ff02::1:ff00:1', 'ff05::1:3']),
   /** MAC addresses of the hosts (unicast, locally administered and vendor OUIs). */
   macs: Object.freeze(['00:11:22:33:44:55', '02:00:00:00:00:01', '02:00:00:00:00:02', '08:00:27:aa:bb:cc', '52:54:00:12:34:56', 'a0:36:9f:01:02:03', '3c:22:fb:9e:8d:7c']),
-  /** TCP ports that appear often (server side). */
-  tcpPorts: Object.freeze([22, 23, 25, 80, 110, 143, 443, 445, 993, 3306, 3389, 5432, 8080]),
-  /** UDP ports that appear often (server side). */
-  udpPorts: Object.freeze([53, 67, 68, 123, 137, 161, 500, 514, 1900, 4789, 5353, 6081]),
+  /** TCP ports that appear often (server side); the first three most of all. */
+  tcpPorts: Object.freeze([443, 80, 22, 23, 25, 110, 143, 445, 993, 3306, 3389, 5432, 8080]),
+  /** UDP ports that appear often (server side); the first three most of all. */
+  udpPorts: Object.freeze([53, 123, 4789, 67, 68, 137, 161, 500, 514, 1900, 5353, 6081]),
   /** Ephemeral (client) ports that repeat. */
   clientPorts: Object.freeze([1024, 33434, 40000, 49152, 51515, 60000, 65535]),
   /** VLAN identifiers. */

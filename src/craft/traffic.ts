@@ -111,11 +111,14 @@ export class TrafficGenerator {
     return this.rng.chance(0.08) ? this.rng.pick(POOLS.ipv6Groups) : this.ipv6Host();
   }
 
+  /** A server port: the busiest services most often (as on real networks), then the rest of the pool, then anything. */
   private serverPort(pool: readonly number[]): number {
-    const x = this.rng.int(100);
-    if (x < 75) return this.rng.pick(pool);
-    if (x < 85) return this.rng.range(1, 1023);
-    return this.rng.range(1024, 65535);
+    const r = this.rng;
+    const x = r.int(100);
+    if (x < 50) return pool[Math.min(pool.length - 1, r.int(3))];
+    if (x < 75) return r.pick(pool);
+    if (x < 85) return r.range(1, 1023);
+    return r.range(1024, 65535);
   }
 
   private clientPort(): number {
@@ -228,7 +231,7 @@ export class TrafficGenerator {
     const r = this.rng;
     const src = this.ipv4Host();
     let dst = this.ipv4Dst();
-    const kind = r.weighted({ tcp: 46, udp: 28, icmp: 9, igmp: 3, other: 6, fragment: 8 });
+    const kind = r.weighted({ tcp: 44, udp: 27, icmp: 9, igmp: 4, other: 9, fragment: 7 });
     const common = { src, ttl: r.pick([1, 32, 63, 64, 64, 128, 255]), tos: r.chance(0.1) ? r.pick([0x10, 0x28, 0xb8]) : 0, id: r.int(0x10000), df: r.chance(0.6) };
     const withOptions = r.chance(0.05);
     const options = withOptions ? r.pick([IPV4_OPTION.routerAlert(), IPV4_OPTION.recordRoute(2), IPV4_OPTION.timestamp(2), concat(IPV4_OPTION.nop(), IPV4_OPTION.nop(), IPV4_OPTION.recordRoute(1))]) : undefined;
@@ -272,7 +275,7 @@ export class TrafficGenerator {
 
   private icmpv6Segment(dst: string): GeneratedSegment {
     const r = this.rng;
-    const kind = r.weighted({ echo: 30, reply: 25, ns: 12, na: 10, rs: 4, ra: 5, unreach: 6, toobig: 3, mld: 5 });
+    const kind = r.weighted({ echo: 26, reply: 22, ns: 20, na: 10, rs: 4, ra: 5, unreach: 5, toobig: 3, mld: 5 });
     let seg: Segment;
     const mac = r.pick(POOLS.macs);
     switch (kind) {
@@ -342,7 +345,7 @@ export class TrafficGenerator {
 
   private legacyPacket(scope: TrafficScope): GeneratedDatagram {
     const r = this.rng;
-    const kinds = scope.llc ? { ipx: 3, atalk: 2, aarp: 1, decnet: 2, stp: 3, clnp: 1, esis: 1, isis: 3 } : { ipx: 3, atalk: 2, aarp: 1, decnet: 2, stp: 0, clnp: 0, esis: 0, isis: 0 };
+    const kinds = scope.llc ? { ipx: 3, atalk: 2, aarp: 2, decnet: 3, stp: 3, clnp: 2, esis: 2, isis: 5 } : { ipx: 3, atalk: 2, aarp: 2, decnet: 3, stp: 0, clnp: 0, esis: 0, isis: 0 };
     const kind = r.weighted(kinds);
     switch (kind) {
       case 'ipx': {
@@ -399,7 +402,7 @@ export class TrafficGenerator {
   next(scope: TrafficScope): GeneratedDatagram {
     const r = this.rng;
     if (!scope.etherTypes) return this.ip(scope);
-    const kind = r.weighted({ ip: 76, arp: 5, vlan: scope.ethernetOnly ? 7 : 1, qinq: scope.ethernetOnly ? 2 : 0, mpls: 3, pppoe: scope.ethernetOnly ? 3 : 0, pppoed: scope.ethernetOnly ? 1 : 0, legacy: 4, odd: 1 });
+    const kind = r.weighted({ ip: 64, arp: 6, vlan: scope.ethernetOnly ? 7 : 1, qinq: scope.ethernetOnly ? 2 : 0, mpls: 4, pppoe: scope.ethernetOnly ? 4 : 0, pppoed: scope.ethernetOnly ? 2 : 0, legacy: 12, odd: 1 });
     switch (kind) {
       case 'ip': return this.ip(scope);
       case 'arp': return this.arpPacket();

@@ -15,13 +15,13 @@ const HARDWARE = new Map<number, string>([[1, 'Ethernet'], [6, 'IEEE 802'], [15,
  */
 export function printArp(d: Dissector, buf: Uint8Array, length: number, reverse: boolean): void {
   d.protocol = reverse ? 'rarp' : 'arp';
-  if (!d.opts.linkHeader) d.print(reverse ? 'RARP, ' : 'ARP, ');
   const hrd = u16(buf, 0), pro = u16(buf, 2), hln = u8(buf, 4), pln = u8(buf, 5), op = u16(buf, 6);
+  need(buf, 8, 2 * hln + 2 * pln);
+  if (!d.opts.linkHeader) d.print(reverse ? 'RARP, ' : 'ARP, ');
   if (pro !== 0x0800 || pln !== 4 || hln === 0) {
     d.print(`${HARDWARE.get(hrd) ?? 'Unknown Hardware'} (${hrd}), proto 0x${pro.toString(16).padStart(4, '0')}, length ${length}`);
     return;
   }
-  need(buf, 8, 2 * hln + 2 * pln);
   const sha = macText(buf, 8, hln), spa = ipv4Text(buf, 8 + hln);
   const tha = macText(buf, 12 + hln, hln), tpa = ipv4Text(buf, 12 + 2 * hln);
   if (d.opts.verbose > 0) {

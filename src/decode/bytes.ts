@@ -13,6 +13,17 @@ export class Truncated extends Error {
 }
 
 /**
+ * Thrown after a decoder printed its own truncation mark (tcpdump's
+ * `[|tcp]>` inside TCP options): the printer adds nothing more.
+ */
+export class Finished extends Error {
+  constructor() {
+    super('finished');
+    this.name = 'Finished';
+  }
+}
+
+/**
  * Reads one byte, or throws Truncated when `off` is outside `buf`.
  *
  * @example

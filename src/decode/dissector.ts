@@ -14,6 +14,8 @@ export interface DecodeOptions {
   readonly quiet: boolean;
   /** -S: absolute TCP sequence numbers. */
   readonly absoluteSeq: boolean;
+  /** -K: do not verify IP, TCP and UDP checksums (tcpdump still checks ICMP's). */
+  readonly noChecksum?: boolean;
 }
 
 /** Default options: tcpdump -n without other flags. */

@@ -3,7 +3,7 @@
  * answers, and the message length. -v adds owner names to answers; -vv the
  * question of a response and the authority and additional sections.
  */
-import { ipv4Text, ipv6Text, Truncated, u16, u32, u8 } from './bytes.js';
+import { ipv4Text, ipv6Text, need, Truncated, u16, u32, u8 } from './bytes.js';
 import type { Dissector } from './dissector.js';
 
 const TYPES = new Map<number, string>([
@@ -45,12 +45,13 @@ export function printDns(d: Dissector, buf: Uint8Array, length: number): void {
       if (d.opts.verbose > 1) { d.print(' q:'); at = printQuestion(d, buf, at); } else { at = skipName(buf, at) + 4; }
     }
     d.print(` ${an}/${ns}/${ar}`);
-    if (an) {
+    // Without -v, tcpdump passes over answers that were not captured at all; with -v it marks them.
+    if (an && (at < buf.length || d.opts.verbose > 0)) {
       at = printRecord(d, buf, at);
       an--;
       while (at < buf.length && an) { d.print(','); at = printRecord(d, buf, at); an--; }
     }
-    if (an) throw new Truncated();
+    if (an && at < buf.length) throw new Truncated();
     if (d.opts.verbose > 1) at = printSections(d, buf, at, ns, ar);
   } else {
     d.print(`${id}${OPCODES[opcode]}${flags & 0x0100 ? '+' : ''}${flags & 0x0010 ? '%' : ''}`);
@@ -103,8 +104,19 @@ function className(cls: number): string {
 }
 
 function printRecord(d: Dissector, buf: Uint8Array, at: number): number {
-  if (d.opts.verbose > 0) d.print(` ${nameText(buf, at)}`);
-  const afterName = skipName(buf, at);
+  if (d.opts.verbose > 0) {
+    d.print(' ');
+    d.print(nameText(buf, at));
+  }
+  let afterName: number;
+  try {
+    afterName = skipName(buf, at);
+    need(buf, afterName, 10);
+  } catch (e) {
+    // tcpdump skips a record whose fixed part was not captured, silently.
+    if (e instanceof Truncated) return buf.length;
+    throw e;
+  }
   const type = u16(buf, afterName), cls = u16(buf, afterName + 2), ttl = u32(buf, afterName + 4);
   const rdlen = u16(buf, afterName + 8);
   const rd = afterName + 10;

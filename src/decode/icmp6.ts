@@ -3,7 +3,7 @@
  * RFC 3810), as tcpdump prints them; -v adds the checksum verdict and the ND
  * options on their own lines.
  */
-import { ipv6Text, macText, u16, u32, u8 } from './bytes.js';
+import { ipv6Text, macText, need, u16, u32, u8 } from './bytes.js';
 import { expectedChecksum, internetChecksum, pseudoHeader } from './checksum.js';
 import type { Dissector } from './dissector.js';
 import { hexLines } from './hexdump.js';
@@ -37,7 +37,7 @@ const LENGTH_FIRST = new Set([133, 134, 135, 136, 137, 145, 147]);
  */
 export function printIcmp6(d: Dissector, ip: IpContext, buf: Uint8Array, length: number): void {
   d.protocol = 'icmp6';
-  const type = u8(buf, 0), code = u8(buf, 1);
+  const type = u8(buf, 0);
   const verbose = d.opts.verbose;
   if (verbose > 0 && !ip.fragmented && buf.length >= length) {
     const pseudo = pseudoHeader(ip.srcBytes, ip.dstBytes, 58, length);
@@ -48,7 +48,9 @@ export function printIcmp6(d: Dissector, ip: IpContext, buf: Uint8Array, length:
   }
   d.print(`ICMP6, ${TYPES.get(type) ?? `unknown icmp6 type (${type})`}`);
   if (verbose > 0 && LENGTH_FIRST.has(type)) d.print(`, length ${length}`);
+  else need(buf, 0, 4);
   const inner = buf.subarray(8);
+  const code = type >= 1 && type <= 4 ? u8(buf, 1) : 0;
   switch (type) {
     case 1: {
       d.print(`, ${UNREACH_CODES[code] ?? `unknown unreach code (${code})`}`);
@@ -168,10 +170,12 @@ function printMldv2Report(d: Dissector, buf: Uint8Array, length: number): void {
 }
 
 function printNdOptions(d: Dissector, opts: Uint8Array, length: number): void {
-  for (let at = 0; at < length;) {
+  // Options past the captured bytes are left out without a mark, as tcpdump does.
+  for (let at = 0; at < Math.min(length, opts.length);) {
     const type = u8(opts, at), units = u8(opts, at + 1);
     if (units === 0) return;
     const len = units * 8;
+    need(opts, at, len);
     d.print(`\n\t  ${ND_OPTIONS.get(type) ?? 'unknown'} option (${type}), length ${len} (${units}): `);
     const data = opts.subarray(at + 2, at + len);
     switch (type) {

@@ -2,7 +2,7 @@
  * IPv4 (RFC 791): addresses, fragments, options, and with -v the header
  * fields and checksum, in tcpdump's layout.
  */
-import { ipv4Text, u16, u8 } from './bytes.js';
+import { ipv4Text, u16, u32, u8 } from './bytes.js';
 import { expectedChecksum, internetChecksum } from './checksum.js';
 import type { Dissector } from './dissector.js';
 import { ipProtoName, type IpContext, printTransport, PRINTS_OWN_ADDRESSES } from './ipproto.js';
@@ -20,8 +20,8 @@ const OPTION_NAMES = new Map<number, string>([
  */
 export function printIpv4(d: Dissector, buf: Uint8Array, length: number): void {
   d.protocol = 'ip';
-  if (!d.opts.linkHeader) d.print('IP ');
   const vhl = u8(buf, 0);
+  if (!d.opts.linkHeader) d.print('IP ');
   if (vhl >> 4 !== 4) {
     d.print(`IP${vhl >> 4}${vhl >> 4 === 6 ? ', wrong link-layer encapsulation' : ''}`);
     return;
@@ -49,7 +49,7 @@ export function printIpv4(d: Dissector, buf: Uint8Array, length: number): void {
   if (d.opts.verbose > 0) {
     d.print(`(tos 0x${tos.toString(16)}${['', ',ECT(1)', ',ECT(0)', ',CE'][tos & 3]}, ttl ${ttl}, id ${id}, offset ${off}, flags [${fragFlags(frag)}], proto ${ipProtoName(proto)} (${proto}), length ${u16(buf, 2)}`);
     if (hlen > 20) d.print(`, options (${optionsText(buf.subarray(20, Math.min(hlen, buf.length)))})`);
-    if (buf.length >= hlen) {
+    if (!d.opts.noChecksum && buf.length >= hlen) {
       const sum = internetChecksum([buf.subarray(0, hlen)]);
       if (sum !== 0) {
         const field = u16(buf, 10);
@@ -79,33 +79,58 @@ function fragFlags(frag: number): string {
   return names.length ? names.join(', ') : 'none';
 }
 
+/** IP options as tcpdump's ip_optprint: comma-separated names, each with its details. */
 function optionsText(opts: Uint8Array): string {
-  const parts: string[] = [];
+  let out = '';
   for (let i = 0; i < opts.length;) {
     const type = opts[i];
-    const name = OPTION_NAMES.get(type) ?? `unknown ${type}`;
-    if (type === 0 || type === 1) {
-      parts.push(name);
-      i++;
-      if (type === 0) break;
-      continue;
-    }
+    out += (i > 0 ? ',' : '') + (OPTION_NAMES.get(type) ?? `unknown ${type}`);
+    if (type === 0) break;
+    if (type === 1) { i++; continue; }
     const len = i + 1 < opts.length ? opts[i + 1] : 0;
-    if (len < 2 || i + len > opts.length) {
-      parts.push(`${name} [bad length ${len}]`);
-      break;
-    }
-    if (type === 148) {
-      const value = len === 4 ? (opts[i + 2] << 8) | opts[i + 3] : 0;
-      parts.push(len !== 4 ? `${name} [bad length ${len}]` : value ? `${name} value ${value}` : name);
-    } else if (type === 7 || type === 131 || type === 137) {
-      const addrs: string[] = [];
-      for (let a = i + 3; a + 4 <= i + len; a += 4) addrs.push(ipv4Text(opts, a));
-      parts.push(`${name} ${addrs.join(' ')}`.trimEnd());
-    } else {
-      parts.push(len > 2 ? `${name} len ${len}` : name);
+    if (len < 2 || len > opts.length - i) return `${out} [bad length ${len}]`;
+    const opt = opts.subarray(i, i + len);
+    if (type === 68) out += timestampOption(opt);
+    else if (type === 7 || type === 131 || type === 137) out += routeOption(opt);
+    else if (type === 148) {
+      if (len < 4) out += ` [bad length ${len}]`;
+      else if (((opt[2] << 8) | opt[3]) !== 0) out += ` value ${(opt[2] << 8) | opt[3]}`;
     }
     i += len;
   }
-  return parts.join(',');
+  return out;
+}
+
+function routeOption(opt: Uint8Array): string {
+  const length = opt.length;
+  if (length < 3) return ` [bad length ${length}]`;
+  let out = (length + 1) & 3 ? ` [bad length ${length}]` : '';
+  const ptr = opt[2] - 1;
+  if (ptr < 3 || ((ptr + 1) & 3) || ptr > length + 1) out += ` [bad ptr ${opt[2]}]`;
+  for (let at = 3; at + 4 <= length; at += 4) out += ` ${ipv4Text(opt, at)}${ptr > at ? ',' : ''}`;
+  return out;
+}
+
+function timestampOption(opt: Uint8Array): string {
+  const length = opt.length;
+  let out = ' TS{';
+  if (length < 4) return `${out}[bad length ${length}]}`;
+  const flags = opt[3];
+  const hop = (flags & 0xf) === 0 ? 4 : 8;
+  if ((length - 4) & (hop - 1)) out += `[bad length ${length}]`;
+  const ptr = opt[2] - 1;
+  if (ptr < 4 || ((ptr - 4) & (hop - 1)) || ptr > length + 1) out += `[bad ptr ${opt[2]}]`;
+  const kind = ['TSONLY', 'TS+ADDR', '', 'PRESPEC'][flags & 0xf];
+  let at = 4;
+  if (!kind) {
+    out += `[bad ts type ${flags & 0xf}]`;
+  } else {
+    out += kind;
+    for (; at < length; at += hop) {
+      const stamp = u32(opt, at + hop - 4);
+      out += `${ptr === at ? ' ^ ' : ' '}${stamp}@${hop === 8 ? ipv4Text(opt, at) : ''}`;
+    }
+  }
+  out += ptr === at ? ' ^ ' : '';
+  return flags >> 4 ? `${out} [${flags >> 4} hops not recorded]} ` : `${out}}`;
 }

@@ -2,7 +2,7 @@
  * IPv6 (RFC 8200) with its extension headers (hop-by-hop, destination
  * options, routing, fragment), as tcpdump prints them.
  */
-import { ipv6Text, u16, u32, u8 } from './bytes.js';
+import { ipv6Text, need, u16, u32, u8 } from './bytes.js';
 import type { Dissector } from './dissector.js';
 import { ipProtoName, type IpContext, printTransport, PRINTS_OWN_ADDRESSES } from './ipproto.js';
 
@@ -15,6 +15,7 @@ import { ipProtoName, type IpContext, printTransport, PRINTS_OWN_ADDRESSES } fro
  */
 export function printIpv6(d: Dissector, buf: Uint8Array, length: number): void {
   d.protocol = 'ip6';
+  need(buf, 0, 40);
   if (!d.opts.linkHeader) d.print('IP6 ');
   if (length < 40) {
     d.print(`truncated-ip6 ${length}`);
@@ -45,8 +46,8 @@ export function printIpv6(d: Dissector, buf: Uint8Array, length: number): void {
   for (;;) {
     let advance: number;
     switch (nh) {
-      case 0: d.print('HBH '); advance = printOptions(d, packet, at); break;
-      case 60: d.print('DSTOPT '); advance = printOptions(d, packet, at); break;
+      case 0: advance = printOptions(d, 'hbhopt', 'HBH ', packet, at); break;
+      case 60: advance = printOptions(d, 'dstopt', 'DSTOPT ', packet, at); break;
       case 43: advance = printRouting(d, packet, at); break;
       case 44: {
         const offlg = u16(packet, at + 2), offset = offlg & 0xfff8;
@@ -78,8 +79,11 @@ export function printIpv6(d: Dissector, buf: Uint8Array, length: number): void {
 }
 
 /** Hop-by-hop and destination options: with -v each option, in parentheses. */
-function printOptions(d: Dissector, buf: Uint8Array, at: number): number {
+function printOptions(d: Dissector, protocol: string, label: string, buf: Uint8Array, at: number): number {
+  d.protocol = protocol;
   const hdrLen = (u8(buf, at + 1) + 1) * 8;
+  need(buf, at, hdrLen);
+  d.print(label);
   if (d.opts.verbose > 0) {
     for (let i = at + 2; i < at + hdrLen;) {
       const type = u8(buf, i);

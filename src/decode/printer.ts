@@ -3,7 +3,7 @@
  * the decoded summary, and the hex/ASCII dump, as tcpdump prints them.
  */
 import type { PacketRecord } from '../pcap/record.js';
-import { Truncated } from './bytes.js';
+import { Finished, Truncated } from './bytes.js';
 import { type DecodeOptions, type DecodeSession, Dissector, newSession } from './dissector.js';
 import { asciiText, hexAsciiLines, hexLines } from './hexdump.js';
 import { printLink } from './link.js';
@@ -45,6 +45,7 @@ export class PacketPrinter {
       verbose: options.verbose ?? 0,
       quiet: options.quiet ?? false,
       absoluteSeq: options.absoluteSeq ?? false,
+      noChecksum: options.noChecksum ?? false,
     };
     this.clock = new TimestampFormatter(options.timestamps ?? 0, options.nano ?? false);
   }
@@ -82,6 +83,7 @@ export function describePacket(record: PacketRecord, options: DecodeOptions, ses
   try {
     printLink(d, record.linkType, record.data.subarray(0, record.caplen), record.len);
   } catch (e) {
+    if (e instanceof Finished) return d.text;
     if (!(e instanceof Truncated) && !(e instanceof RangeError)) throw e;
     d.print(` [|${d.protocol || 'unknown'}]`);
   }

@@ -3,7 +3,7 @@
  * relative to the first packet of each connection that tcpdump saw, window,
  * options, length, and the start of HTTP and DNS payloads.
  */
-import { u16, u32, u8 } from './bytes.js';
+import { Finished, Truncated, u16, u32, u8 } from './bytes.js';
 import { expectedChecksum, internetChecksum, pseudoHeader } from './checksum.js';
 import type { Dissector } from './dissector.js';
 import { printDns } from './dns.js';
@@ -31,6 +31,10 @@ class BadOption extends Error {}
  */
 export function printTcp(d: Dissector, ip: IpContext, buf: Uint8Array, length: number): void {
   d.protocol = 'tcp';
+  if (buf.length < 4) {
+    d.print(ip.addressesPrinted ? '' : `${ip.src} > ${ip.dst}:`);
+    throw new Truncated();
+  }
   const sport = u16(buf, 0), dport = u16(buf, 2);
   d.print(endpoints(ip, sport, dport));
   const hlen = (u8(buf, 12) >> 4) * 4;
@@ -64,7 +68,7 @@ export function printTcp(d: Dissector, ip: IpContext, buf: Uint8Array, length: n
     return;
   }
   const dataLength = length - hlen;
-  if (d.opts.verbose > 0 && !ip.fragmented && buf.length >= length) {
+  if (d.opts.verbose > 0 && !d.opts.noChecksum && !ip.fragmented && buf.length >= length) {
     const pseudo = pseudoHeader(ip.srcBytes, ip.dstBytes, 6, length);
     const segment = buf.subarray(0, length);
     const field = u16(buf, 16);
@@ -117,6 +121,7 @@ function printOptions(d: Dissector, opts: Uint8Array, optLength: number, sackBas
       const dataLen = len === 1 ? 0 : len - 2;
       d.print(OPTION_NAMES.get(opt) ?? `unknown-${opt}`);
       let expected = dataLen;
+      try {
       switch (opt) {
         case 2: expected = 2; check(opts, data, 2, dataLen); d.print(` ${u16(opts, data)}`); break;
         case 3: expected = 1; check(opts, data, 1, dataLen); d.print(` ${u8(opts, data)}`); break;
@@ -140,6 +145,12 @@ function printOptions(d: Dissector, opts: Uint8Array, optLength: number, sackBas
           if (dataLen) d.print(' 0x');
           for (let j = 0; j < dataLen; j++) d.print(u8(opts, data + j).toString(16).padStart(2, '0'));
       }
+      } catch (e) {
+        if (!(e instanceof Truncated)) throw e;
+        // An option's data cut short: tcpdump closes with the '>' of its old '<...>' syntax after the first option.
+        d.print(` [|tcp]${sep ? '>' : ''}`);
+        throw new Finished();
+      }
       if (expected !== dataLen && opt > 1) d.print(`[len ${len}]`);
       sep = ',';
       i += len;
@@ -161,6 +172,11 @@ function check(buf: Uint8Array, at: number, need: number, have: number): void {
 function printDnsOverTcp(d: Dissector, payload: Uint8Array, length: number): void {
   if (length < 2) {
     d.print(` [DNS over TCP: length ${length} < 2]`);
+    return;
+  }
+  const prefix = u16(payload, 0);
+  if (prefix !== length - 2) {
+    d.print(` [prefix length(${prefix}) != length(${length - 2})] (invalid)`);
     return;
   }
   d.print(' ');

@@ -1,7 +1,7 @@
 /**
  * UDP (RFC 768): ports, length, the -vv checksum verdict, and DNS on port 53.
  */
-import { u16 } from './bytes.js';
+import { need, Truncated, u16 } from './bytes.js';
 import { expectedChecksum, internetChecksum, pseudoHeader } from './checksum.js';
 import type { Dissector } from './dissector.js';
 import { printDns } from './dns.js';
@@ -16,11 +16,19 @@ import { endpoints, type IpContext } from './ipproto.js';
 export function printUdp(d: Dissector, ip: IpContext, buf: Uint8Array, length: number): void {
   d.protocol = 'udp';
   const addresses = (sport: number, dport: number) => d.print(endpoints(ip, sport, dport));
+  if (buf.length < 4) {
+    d.print(ip.addressesPrinted ? '' : `${ip.src} > ${ip.dst}: `);
+    throw new Truncated();
+  }
   const sport = u16(buf, 0), dport = u16(buf, 2);
   if (length < 8) {
     addresses(sport, dport);
     d.print(`truncated-udp ${length}`);
     return;
+  }
+  if (buf.length < 6) {
+    addresses(sport, dport);
+    throw new Truncated();
   }
   let ulen = u16(buf, 4);
   if (ulen === 0 && length > 65535) ulen = length;
@@ -33,7 +41,8 @@ export function printUdp(d: Dissector, ip: IpContext, buf: Uint8Array, length: n
   length -= 8;
   if (ulen < length) length = ulen;
   addresses(sport, dport);
-  if (d.opts.verbose > 0 && !ip.fragmented && (ip.version === 6 || d.opts.verbose > 1)) {
+  need(buf, 0, 8);
+  if (d.opts.verbose > 0 && !d.opts.noChecksum && !ip.fragmented && (ip.version === 6 || d.opts.verbose > 1)) {
     const field = u16(buf, 6);
     if (ip.version === 4 && field === 0) {
       d.print('[no cksum] ');

@@ -15,6 +15,7 @@
 import type { Program } from '../bpf/program.js';
 import { verify } from '../bpf/verifier.js';
 import { jit, type CompiledFilter } from '../bpf/jit.js';
+import { interpret } from '../bpf/interpreter.js';
 import type { Semantics } from '../bpf/context.js';
 import { compile } from '../filter/index.js';
 import { type Atom, type Expr, ExprEmitter, ExprTable, RUNTIME } from './expr.js';
@@ -142,7 +143,7 @@ export class FilterSet<Id = string> {
     const paths: PathEntry<Id>[] = [];
     const entry: FilterEntry<Id> = {
       id, seq: this.seq++, program, handler, paths,
-      whole: analysis.kind === 'opaque' ? jit(program, { semantics: this.semantics }) : undefined,
+      whole: analysis.kind === 'opaque' ? this.runWhole(program) : undefined,
       opaqueReason: analysis.kind === 'opaque' ? analysis.reason : undefined,
     };
     if (analysis.kind === 'opaque') {
@@ -318,6 +319,16 @@ export class FilterSet<Id = string> {
     return program;
   }
 
+  /** The JIT's function for a Program run whole; the interpreter's for the few the JIT refuses (libpcap's backward jumps). */
+  private runWhole(program: Program): CompiledFilter {
+    const semantics = this.semantics;
+    try {
+      return jit(program, { semantics });
+    } catch {
+      return (packet, wireLength) => interpret(program, packet, wireLength, { semantics });
+    }
+  }
+
   /** Files a path under its best key (returned), or among the unindexed paths. */
   private file(pe: PathEntry<Id>): Atom | undefined {
     let best: Atom | undefined;
@@ -325,8 +336,11 @@ export class FilterSet<Id = string> {
     for (const atom of pe.path.atoms) {
       if (atom.op !== 'eq' || !atom.truth || atom.right.kind !== 'const' || atom.left.kind === 'const') continue;
       const table = this.tables.get(atom.left.key);
-      // A new table costs every packet a look-up; a crowded bucket costs the packets that land in it.
-      const cost = table ? (table.buckets.get(atom.right.value)?.length ?? 0) : 2;
+      // Expected checks per packet, in units of one path check. A bucket's share of packets is
+      // guessed from how many distinct values its table holds: a field with few values (an
+      // EtherType, an IP protocol) is a poor key however small its bucket is today. A new table
+      // costs every packet a look-up.
+      const cost = table ? ((table.buckets.get(atom.right.value)?.length ?? 0) + 1) / (table.buckets.size + 1) : 2;
       if (cost <= bestCost) { best = atom; bestCost = cost; } // later tests are more specific: ties go to them
     }
     if (!best || best.right.kind !== 'const') {

@@ -23,10 +23,15 @@ export interface EbpfInstruction {
 /** An eBPF program: instruction slots, ld_imm64 taking two. */
 export type EbpfProgram = readonly EbpfInstruction[];
 
-/** Thrown when an instruction's fields do not fit `struct bpf_insn`. */
+/**
+ * Thrown when an instruction's fields do not fit `struct bpf_insn`; `index` is the slot when known.
+ *
+ * @example
+ * try { ebpfInsn(0xbf, 16, 1, 0, 0); } catch (e) { (e as EbpfInstructionError).message } // '... dst register 16 is not 0..15'
+ */
 export class EbpfInstructionError extends Error {
-  constructor(readonly index: number, message: string) {
-    super(`eBPF instruction ${index}: ${message}`);
+  constructor(readonly index: number | undefined, message: string) {
+    super(index === undefined ? `eBPF instruction: ${message}` : `eBPF instruction ${index}: ${message}`);
     this.name = 'EbpfInstructionError';
   }
 }
@@ -38,11 +43,11 @@ export class EbpfInstructionError extends Error {
  * ebpfInsn(0xb7, 0, 0, 0, 2) // r0 = 2
  */
 export function ebpfInsn(code: number, dst: number, src: number, off: number, imm: number): EbpfInstruction {
-  if (!Number.isInteger(code) || code < 0 || code > 0xff) throw new EbpfInstructionError(-1, `code ${code} is not a byte`);
-  if (!Number.isInteger(dst) || dst < 0 || dst > 15) throw new EbpfInstructionError(-1, `dst register ${dst} is not 0..15`);
-  if (!Number.isInteger(src) || src < 0 || src > 15) throw new EbpfInstructionError(-1, `src register ${src} is not 0..15`);
-  if (!Number.isInteger(off) || off < -0x8000 || off > 0x7fff) throw new EbpfInstructionError(-1, `offset ${off} does not fit in 16 signed bits`);
-  if (!Number.isInteger(imm) || imm < -0x80000000 || imm > 0xffffffff) throw new EbpfInstructionError(-1, `immediate ${imm} does not fit in 32 bits`);
+  if (!Number.isInteger(code) || code < 0 || code > 0xff) throw new EbpfInstructionError(undefined, `code ${code} is not a byte`);
+  if (!Number.isInteger(dst) || dst < 0 || dst > 15) throw new EbpfInstructionError(undefined, `dst register ${dst} is not 0..15`);
+  if (!Number.isInteger(src) || src < 0 || src > 15) throw new EbpfInstructionError(undefined, `src register ${src} is not 0..15`);
+  if (!Number.isInteger(off) || off < -0x8000 || off > 0x7fff) throw new EbpfInstructionError(undefined, `offset ${off} does not fit in 16 signed bits`);
+  if (!Number.isInteger(imm) || imm < -0x80000000 || imm > 0xffffffff) throw new EbpfInstructionError(undefined, `immediate ${imm} does not fit in 32 bits`);
   return Object.freeze({ code, dst, src, off, imm: imm | 0 });
 }
 

@@ -23,7 +23,13 @@ import {
 } from './opcodes.js';
 import { ldImm64Value, type EbpfProgram } from './insn.js';
 
-/** A program did something the verifier would have refused; names the instruction. */
+/**
+ * A program did something the verifier would have refused; names the instruction.
+ *
+ * @example
+ * try { runEbpf(parseEbpf('r0 = *(u8 *)(r0 +0)\nexit'), frame, { context: 'xdp' }); }
+ * catch (e) { (e as EbpfRuntimeError).index } // 0
+ */
 export class EbpfRuntimeError extends Error {
   constructor(readonly index: number, reason: string) {
     super(`eBPF instruction ${index}: ${reason}`);

@@ -15,7 +15,12 @@ import {
 } from './opcodes.js';
 import { ebpfInsn, isLdImm64, ldImm64, ldImm64Value, type EbpfInstruction, type EbpfProgram } from './insn.js';
 
-/** Thrown when text is not an eBPF instruction: names the line and what was expected. */
+/**
+ * Thrown when text is not an eBPF instruction: names the line and what is wrong.
+ *
+ * @example
+ * try { parseEbpf('r0 = 1\nr0 = frob r1'); } catch (e) { (e as EbpfParseError).line } // 2
+ */
 export class EbpfParseError extends Error {
   constructor(readonly line: number, readonly text: string, reason: string) {
     super(`line ${line}: ${reason}: ${JSON.stringify(text)}`);

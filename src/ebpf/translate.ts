@@ -37,10 +37,17 @@ import {
   ldAbs, ldInd, ldMapFd, ldxMem, mov32Imm, mov64Reg, stMem, stxMem, type EbpfInstruction, type EbpfProgram,
 } from './insn.js';
 
-/** A classic instruction that cannot be expressed for the chosen target; names the instruction. */
+/**
+ * A classic Program that cannot be expressed for the chosen target; `index`
+ * names the classic instruction when one is to blame.
+ *
+ * @example
+ * try { translate(prog, { target: 'xdp', onMatch: XDP_DROP, onNoMatch: XDP_PASS }); }
+ * catch (e) { if (e instanceof TranslateError) console.error(e.message); } // 'classic instruction 3: ancillary load ...'
+ */
 export class TranslateError extends Error {
-  constructor(readonly index: number, readonly reason: string) {
-    super(`classic instruction ${index}: ${reason}`);
+  constructor(readonly index: number | undefined, readonly reason: string) {
+    super(index === undefined ? reason : `classic instruction ${index}: ${reason}`);
     this.name = 'TranslateError';
   }
 }
@@ -101,6 +108,8 @@ export function translate(prog: Program, options: TranslateOptions): EbpfProgram
   if (prog.length === 0) throw new TranslateError(0, 'the Program is empty');
   const reachable = reachableInstructions(prog);
   const xdp = options.target === 'xdp';
+  // Packet bytes already bounds-checked on every path into each instruction: those loads need no new check.
+  const checked = xdp ? checkedLengths(prog, reachable) : [];
   const out: Pending[] = [];
   const labels = new Map<string, number>();
   const emit = (insn: EbpfInstruction, target?: string): void => { out.push({ insn, target }); };
@@ -129,7 +138,9 @@ export function translate(prog: Program, options: TranslateOptions): EbpfProgram
       else { goto(REJECT); return; }
     }
     if (off + size > 0xffff) { goto(REJECT); return; }
-    if (off <= 0x7fff) {
+    if (off + size <= checked[i]) {
+      emit(ldxMem(size === 4 ? BPF_W : size === 2 ? BPF_H : BPF_B, dst, DATA, off));
+    } else if (off <= 0x7fff) {
       emit(mov64Reg(1, DATA));
       emit(alu64Imm(BPF_ADD, 1, off + size));
       rejectIf(jmpReg(BPF_JGT, 1, DATA_END, 0));
@@ -362,7 +373,7 @@ const classicLabel = (i: number): string => `c${i}`;
 function link(out: Pending[], labels: Map<string, number>): EbpfInstruction[] {
   const targetOf = (p: Pending): number => {
     const to = p.target === undefined ? undefined : labels.get(p.target);
-    if (to === undefined) throw new TranslateError(-1, `internal: no label ${p.target}`);
+    if (to === undefined) throw new Error(`internal: translation jumps to a missing label ${p.target}`);
     return to;
   };
   const live = new Array<boolean>(out.length).fill(false);
@@ -388,7 +399,7 @@ function link(out: Pending[], labels: Map<string, number>): EbpfInstruction[] {
     if (!live[at]) return;
     if (p.target === undefined) { result.push(p.insn); return; }
     const off = newIndex[targetOf(p)] - (newIndex[at] + 1);
-    if (off > 0x7fff) throw new TranslateError(-1, `a jump of ${off} instructions does not fit eBPF's 16-bit offset`);
+    if (off > 0x7fff) throw new TranslateError(undefined, `the translation needs a jump of ${off} instructions, more than eBPF's 16-bit offset allows`);
     result.push(ebpfInsn(p.insn.code, p.insn.dst, p.insn.src, off, p.insn.imm));
   });
   return result;
@@ -426,6 +437,36 @@ function reachableInstructions(prog: Program): boolean[] {
     }
   }
   return seen;
+}
+
+/**
+ * For each instruction, how many bytes from the start of the packet an XDP
+ * translation has checked against data_end on every path that reaches it.
+ * An absolute load at off..off+size (off ≤ 0x7fff, as xdpLoadAbs checks it)
+ * extends the checked length on its success path; the verifier keeps that
+ * range on r8 along each path, so later loads inside it need no check.
+ */
+function checkedLengths(prog: Program, reachable: boolean[]): number[] {
+  const known = new Array<number>(prog.length).fill(Infinity);
+  known[0] = 0;
+  const flow = (to: number, length: number): void => { if (to < prog.length) known[to] = Math.min(known[to], length); };
+  prog.forEach((x, i) => {
+    if (!reachable[i]) return;
+    const cls = x.code & 0x07;
+    const mode = x.code & 0xe0;
+    let out = known[i];
+    const size = cls === BPF_LD && mode === BPF_ABS ? SIZE_BYTES[x.code & 0x18] : cls === BPF_LDX && mode === BPF_MSH ? 1 : 0;
+    if (size && ancillaryField(x.k) < 0) {
+      let off = x.k | 0;
+      if (off >= SKF_LL_OFF && off < SKF_NET_OFF) off -= SKF_LL_OFF;
+      if (off >= 0 && off <= 0x7fff) out = Math.max(out, off + size);
+    }
+    if (cls === BPF_RET) return;
+    if (cls === BPF_JMP && (x.code & 0xf0) === BPF_JA) flow(i + 1 + x.k, out);
+    else if (cls === BPF_JMP) { flow(i + 1 + x.jt, out); flow(i + 1 + x.jf, out); }
+    else flow(i + 1, out);
+  });
+  return known;
 }
 
 /** The scratch words M[k] that reachable instructions read or write. */

@@ -30,7 +30,12 @@ export type XdpAction = 'drop' | 'pass' | 'count';
 /** `generic` runs after the socket buffer is built (any device); `native` in the driver (veth, most NICs); `auto` lets the kernel choose. */
 export type XdpMode = 'generic' | 'native' | 'auto';
 
-/** Thrown for a bad XDP request: names the interface or option. */
+/**
+ * Thrown for a bad XDP request: names the interface, option or pin path.
+ *
+ * @example
+ * try { attachXdp(prog, { interface: 'nosuch0', action: 'drop' }); } catch (e) { (e as XdpError).message } // 'no interface named "nosuch0" ...'
+ */
 export class XdpError extends Error {
   constructor(message: string) {
     super(message);

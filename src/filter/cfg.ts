@@ -18,10 +18,19 @@
  */
 import { BPF_JMP, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_K, BPF_X, BPF_RET, BPF_A, BPF_LD, BPF_IMM, bpfOp, bpfSrc } from '../bpf/opcodes.js';
 
-/** One straight-line instruction (never a jump or return). */
+/**
+ * One instruction inside a block. Normally straight-line (never a jump or a
+ * return). The exception is libpcap's hand-laid-out sequences (`protochain`'s
+ * loop, `geneve`'s header walk): there a JMP statement carries `jt`/`jf`
+ * offsets relative to itself that stay inside the same block (a JA's `k` may
+ * even be negative, jumping back). Blocks holding such statements are marked
+ * `opaque`; an optimizer must leave them as they are.
+ */
 export interface Stmt {
   code: number;
   k: number;
+  jt?: number;
+  jf?: number;
 }
 
 /** A basic block: statements, then a conditional jump or a return. */
@@ -35,6 +44,8 @@ export interface Block {
   /** Successors of a branch (undefined while an exit is still dangling, and for returns). */
   jt?: Block;
   jf?: Block;
+  /** Statements contain embedded jumps (see Stmt); do not transform. */
+  opaque?: boolean;
 }
 
 /** A dangling exit: which successor field of which block is still to be set. */
@@ -165,23 +176,26 @@ export function isReturn(b: Block): boolean {
  */
 export function topologicalOrder(cfg: Cfg): Block[] {
   const order: Block[] = [];
-  const state = new Map<Block, number>();
+  const seen = new Set<Block>([cfg.root]);
   // Iterative DFS post-order (deep graphs must not overflow the stack).
-  const stack: Array<[Block, number]> = [[cfg.root, 0]];
-  state.set(cfg.root, 1);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const [b, step] = top;
-    const next = step === 0 ? b.jf : step === 1 ? b.jt : undefined;
+  const blocks: Block[] = [cfg.root];
+  const steps: number[] = [0];
+  while (blocks.length > 0) {
+    const top = blocks.length - 1;
+    const b = blocks[top];
+    const step = steps[top];
     if (step < 2) {
-      top[1]++;
-      if (next && !state.has(next)) {
-        state.set(next, 1);
-        stack.push([next, 0]);
+      steps[top] = step + 1;
+      const next = step === 0 ? b.jf : b.jt;
+      if (next && !seen.has(next)) {
+        seen.add(next);
+        blocks.push(next);
+        steps.push(0);
       }
       continue;
     }
-    stack.pop();
+    blocks.pop();
+    steps.pop();
     order.push(b);
   }
   return order.reverse();
@@ -234,6 +248,10 @@ function stmtText(s: Stmt): string {
   if (cls === 2) return `st M[${s.k}]`;
   if (cls === 3) return `stx M[${s.k}]`;
   if (cls === 7) return (s.code & 0xf8) === 0x80 ? 'txa' : 'tax';
+  if (cls === 5) {
+    if ((s.code & 0xf0) === 0) return `ja ${s.k | 0}`;
+    return `${OP_NAMES[bpfOp(s.code)] ?? 'j?'} #0x${s.k.toString(16)} jt ${s.jt ?? 0} jf ${s.jf ?? 0}`;
+  }
   if (cls === 4) {
     const ops = ['add', 'sub', 'mul', 'div', 'or', 'and', 'lsh', 'rsh', 'neg', 'mod', 'xor'];
     const op = ops[(s.code & 0xf0) >> 4] ?? '?';

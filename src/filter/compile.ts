@@ -52,18 +52,22 @@ export function buildCfg(expression: string, options: CompileOptions = {}): Cfg 
  * const cfg = buildCfgFromTree('ip', parse('ip'), {});
  */
 export function buildCfgFromTree(expression: string, tree: Expr, options: CompileOptions = {}): Cfg {
+  return generateCfg(expression, tree, options).cfg;
+}
+
+function generateCfg(expression: string, tree: Expr, options: CompileOptions): { cfg: Cfg; noOptimize: boolean } {
   const info = resolveLinkType(expression, options.linkType ?? 'EN10MB');
   const snaplen = options.snaplen ?? 262144;
   const ctx = new Context(expression, info, { snaplen, netmask: options.netmask ?? 0 });
   initLinkType(ctx);
   if (tree.kind === 'true') {
-    return { root: ctx.blocks.ret(snaplen) };
+    return { cfg: { root: ctx.blocks.ret(snaplen) }, noOptimize: false };
   }
   const cond = generate(ctx, tree);
   const cfg = finish(ctx.blocks, cond, snaplen);
   const prologue = linkPrologue(ctx);
   if (prologue.length > 0) cfg.root.stmts = [...prologue, ...cfg.root.stmts];
-  return cfg;
+  return { cfg, noOptimize: ctx.noOptimize };
 }
 
 /**
@@ -78,7 +82,9 @@ export function buildCfgFromTree(expression: string, tree: Expr, options: Compil
  * const prog = compile('tcp port 80 and not host 10.0.0.1', { linkType: 'EN10MB' });
  */
 export function compile(expression: string, options: CompileOptions = {}): Program {
-  let cfg = buildCfg(expression, options);
-  if (options.optimize ?? true) cfg = optimizeCfg(cfg);
+  const generated = generateCfg(expression, parse(expression), options);
+  let cfg = generated.cfg;
+  // Like libpcap, skip the optimizer when the code has loops or embedded jumps (protochain, geneve).
+  if ((options.optimize ?? true) && !generated.noOptimize) cfg = optimizeCfg(cfg);
   return linearize(cfg);
 }

@@ -51,7 +51,7 @@ const KEYWORDS = new Map<string, Keyword>([
   ['ether', 'link'], ['ppp', 'link'], ['slip', 'link'], ['fddi', 'link'], ['tr', 'link'], ['wlan', 'link'],
   ['es-is', 'esis'], ['is-is', 'isis'], ['direction', 'dir'],
   ['address1', 'addr1'], ['address2', 'addr2'], ['address3', 'addr3'], ['address4', 'addr4'],
-  ['length', 'len'], ['ifname', 'on'], ['rulenum', 'rnr'], ['subrulenum', 'srnr'],
+  ['length', 'len'], ['ifname', 'on'], ['ruleset', 'rset'], ['rulenum', 'rnr'], ['subrulenum', 'srnr'],
 ]);
 
 /** Named constants the language defines (they lex as numbers). */
@@ -79,15 +79,15 @@ export const NAMED_CONSTANTS: ReadonlyMap<string, number> = new Map([
 const OPERATORS: readonly string[] = ['>=', '<=', '!=', '==', '<<', '>>', '&&', '||',
   '(', ')', '[', ']', ':', '+', '-', '*', '/', '%', '&', '|', '^', '!', '<', '>', '='];
 
-const NUMBER = /^(?:0[xX][0-9A-Fa-f]+|[0-9]+)/;
+const NUMBER = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)/y;
 const N = '(?:0[xX][0-9A-Fa-f]+|[0-9]+)';
-const HOST4 = new RegExp(`^${N}\\.${N}(?:\\.${N}(?:\\.${N})?)?`);
+const HOST4 = new RegExp(`${N}\\.${N}(?:\\.${N}(?:\\.${N})?)?`, 'y');
 const B = '[0-9A-Fa-f][0-9A-Fa-f]?';
 const B2 = '[0-9A-Fa-f]{4}';
-const MAC = new RegExp(`^(?:${B}:${B}:${B}:${B}:${B}:${B}|${B}-${B}-${B}-${B}-${B}-${B}|${B}\\.${B}\\.${B}\\.${B}\\.${B}\\.${B}|${B2}\\.${B2}\\.${B2}|[0-9A-Fa-f]{12})`);
-const NAME = /^[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/;
-const ESCAPED_NAME = /^\\[^ !()\n\t]+/;
-const HEXRUN = /^[0-9A-Fa-f:.]+/;
+const MAC = new RegExp(`(?:${B}:${B}:${B}:${B}:${B}:${B}|${B}-${B}-${B}-${B}-${B}-${B}|${B}\\.${B}\\.${B}\\.${B}\\.${B}\\.${B}|${B2}\\.${B2}\\.${B2}|[0-9A-Fa-f]{12})`, 'y');
+const NAME = /[A-Za-z0-9](?:[-_.A-Za-z0-9]*[.A-Za-z0-9])?/y;
+const ESCAPED_NAME = /\\[^ !()\n\t]+/y;
+const HEXRUN = /[0-9A-Fa-f:.]+/y;
 
 /**
  * Converts a number token as libpcap does: 0x… hex, a leading 0 octal, else
@@ -108,9 +108,14 @@ export function parseNumber(text: string, expression: string, column: number): n
   return Number(value);
 }
 
+function stickyMatch(re: RegExp, text: string, at: number): string | undefined {
+  re.lastIndex = at;
+  return re.exec(text)?.[0];
+}
+
 /** Longest prefix of a run of hex digits, colons and dots that is an IPv6 address. */
-function longestIPv6(rest: string): number {
-  const run = HEXRUN.exec(rest)?.[0] ?? '';
+function longestIPv6(expression: string, at: number): number {
+  const run = stickyMatch(HEXRUN, expression, at) ?? '';
   if (!run.includes(':')) return 0;
   for (let n = run.length; n >= 2; n--) {
     if (isIPv6(run.slice(0, n))) return n;
@@ -131,32 +136,32 @@ export function tokenize(expression: string): Token[] {
   while (at < expression.length) {
     const c = expression[at];
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { at++; continue; }
-    const rest = expression.slice(at);
     const column = at + 1;
-    const op = OPERATORS.find((o) => rest.startsWith(o));
+    const op = OPERATORS.find((o) => expression.startsWith(o, at));
     // Candidates in libpcap's rule order; the longest wins, ties go to the earlier.
     const candidates: Array<[TokenKind | 'name' | 'const', number]> = [];
-    const name = NAME.exec(rest)?.[0];
+    const name = stickyMatch(NAME, expression, at);
     if (name !== undefined && KEYWORDS.has(name)) candidates.push([KEYWORDS.get(name)!, name.length]);
     if (op !== undefined) candidates.push(['op' as TokenKind, op.length]);
-    const num = NUMBER.exec(rest)?.[0];
-    if (num !== undefined) candidates.push(['num', num.length]);
-    const host4 = HOST4.exec(rest)?.[0];
-    if (host4 !== undefined) candidates.push(['hid', host4.length]);
-    const v6 = longestIPv6(rest);
-    if (v6 > 0) candidates.push(['hid6', v6]);
-    const mac = MAC.exec(rest)?.[0];
+    // libpcap's MAC rule precedes the number rules: 0102.0304.0506 is a MAC, not a dotted number.
+    const mac = /[0-9A-Fa-f]/.test(c) ? stickyMatch(MAC, expression, at) : undefined;
     if (mac !== undefined) candidates.push(['eid', mac.length]);
+    const num = stickyMatch(NUMBER, expression, at);
+    if (num !== undefined) candidates.push(['num', num.length]);
+    const host4 = num !== undefined ? stickyMatch(HOST4, expression, at) : undefined;
+    if (host4 !== undefined) candidates.push(['hid', host4.length]);
+    const v6 = /[0-9A-Fa-f:]/.test(c) ? longestIPv6(expression, at) : 0;
+    if (v6 > 0) candidates.push(['hid6', v6]);
     if (name !== undefined && NAMED_CONSTANTS.has(name)) candidates.push(['const', name.length]);
     if (name !== undefined) candidates.push(['name', name.length]);
-    const escaped = ESCAPED_NAME.exec(rest)?.[0];
+    const escaped = c === '\\' ? stickyMatch(ESCAPED_NAME, expression, at) : undefined;
     if (escaped !== undefined) candidates.push(['name', escaped.length]);
     if (candidates.length === 0) {
       throw new FilterSyntaxError(expression, column, `illegal character ${JSON.stringify(c)}`);
     }
     let [kind, length] = candidates[0];
     for (const [k, n] of candidates) if (n > length) { kind = k; length = n; }
-    const text = rest.slice(0, length);
+    const text = expression.slice(at, at + length);
     if (kind === ('op' as TokenKind)) {
       const mapped = text === '&&' ? 'and' : text === '||' ? 'or' : text === '==' ? '=' : text;
       tokens.push({ kind: mapped as TokenKind, text, column, value: 0 });

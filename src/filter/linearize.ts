@@ -39,27 +39,29 @@ export function linearize(cfg: Cfg): Program {
     if (!isReturn(block) && (!block.jt || !block.jf)) throw new LinearizeError(`block ${block.id} has a dangling exit`);
     return { block, farTrue: false, farFalse: false };
   });
-  const start = new Map<Block, number>();
+  // Positions by block id (ids are small integers unique in one graph).
+  const start: number[] = [];
+  const pos = (b: Block): number => start[b.id];
   for (;;) {
     let at = 0;
     for (const l of layouts) {
-      start.set(l.block, at);
+      start[l.block.id] = at;
       at += size(l);
     }
     let changed = false;
     for (const l of layouts) {
       if (isReturn(l.block)) continue;
-      const jumpAt = start.get(l.block)! + l.block.stmts.length;
+      const jumpAt = pos(l.block) + l.block.stmts.length;
       const after = jumpAt + 1;
-      if (!l.farTrue && start.get(l.block.jt!)! - after > 255) { l.farTrue = true; changed = true; }
-      if (!l.farFalse && start.get(l.block.jf!)! - after - (l.farTrue ? 1 : 0) > 255) { l.farFalse = true; changed = true; }
+      if (!l.farTrue && pos(l.block.jt!) - after > 255) { l.farTrue = true; changed = true; }
+      if (!l.farFalse && pos(l.block.jf!) - after - (l.farTrue ? 1 : 0) > 255) { l.farFalse = true; changed = true; }
     }
     if (!changed) break;
   }
   const out: Instruction[] = [];
   for (const l of layouts) {
     const b = l.block;
-    for (const s of b.stmts) out.push({ code: s.code, jt: 0, jf: 0, k: s.k >>> 0 });
+    for (const s of b.stmts) out.push({ code: s.code, jt: s.jt ?? 0, jf: s.jf ?? 0, k: s.k >>> 0 });
     if (isReturn(b)) {
       out.push({ code: b.code, jt: 0, jf: 0, k: b.k });
       continue;
@@ -68,7 +70,7 @@ export function linearize(cfg: Cfg): Program {
     const trampolineTrue = jumpAt + 1;
     const trampolineFalse = jumpAt + 1 + (l.farTrue ? 1 : 0);
     const fallthrough = trampolineFalse + (l.farFalse ? 1 : 0);
-    const tTarget = start.get(b.jt!)!, fTarget = start.get(b.jf!)!;
+    const tTarget = pos(b.jt!), fTarget = pos(b.jf!);
     const jt = l.farTrue ? trampolineTrue - jumpAt - 1 : tTarget - jumpAt - 1;
     const jf = l.farFalse ? trampolineFalse - jumpAt - 1 : fTarget - jumpAt - 1;
     out.push({ code: b.code, jt, jf, k: b.k });

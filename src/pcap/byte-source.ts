@@ -98,45 +98,61 @@ export class ByteWindow {
 /** Room kept in front of each read-ahead chunk for the unconsumed tail of the previous window (one largest record). */
 const HEADROOM = 256 * 1024 + 64;
 
+/** Chunks read ahead of the parser: two let the thread pool copy from the page cache on two cores at once. */
+const READ_AHEAD = 2;
+
 /**
- * Reads a file in chunks, always one chunk ahead, so that the disk (or page
+ * Reads a file in chunks, a few chunks ahead, so that the disk (or page
  * cache) copy overlaps with parsing. The previous window's unconsumed tail is
  * copied into the headroom in front of the next chunk, which makes the new
  * window contiguous without copying the chunk itself.
  */
 class FileChunks {
-  private ahead: { at: number; read: Promise<{ buf: Buffer; filled: number }> } | undefined;
+  private readonly ahead: Array<{ at: number; read: Promise<{ buf: Buffer; filled: number }> }> = [];
+  private aheadEnd = 0;
+  private ended = false;
 
   constructor(private readonly fh: FileHandle, private readonly chunkSize: number) {}
 
   async next(tail: Uint8Array, tailOffset: number, atLeast: number): Promise<Uint8Array | null> {
     const at = tailOffset + tail.length;
-    if (this.ahead && this.ahead.at === at && tail.length <= HEADROOM && atLeast <= tail.length + this.chunkSize) {
-      const { buf, filled } = await this.ahead.read;
-      this.ahead = undefined;
+    const head = this.ahead[0];
+    if (head && head.at === at && tail.length <= HEADROOM && atLeast <= tail.length + this.chunkSize) {
+      this.ahead.shift();
+      const { buf, filled } = await head.read;
+      if (filled < this.chunkSize) this.ended = true;
+      this.topUp();
       if (filled === 0) return null;
       buf.set(tail, HEADROOM - tail.length);
-      if (filled === this.chunkSize) this.readAhead(at + filled);
       return buf.subarray(HEADROOM - tail.length, HEADROOM + filled);
     }
-    if (this.ahead) await this.ahead.read.catch(() => undefined);
-    this.ahead = undefined;
+    await this.drain();
     const size = Math.max(atLeast, this.chunkSize);
     const buf = Buffer.allocUnsafe(size);
     const filled = await readFully(this.fh, buf, 0, size, tailOffset);
-    if (filled === size) this.readAhead(tailOffset + filled);
+    this.ended = filled < size;
+    this.aheadEnd = tailOffset + filled;
+    this.topUp();
     return filled === 0 ? null : buf.subarray(0, filled);
   }
 
-  private readAhead(at: number): void {
-    const buf = Buffer.allocUnsafe(HEADROOM + this.chunkSize);
-    const read = readFully(this.fh, buf, HEADROOM, this.chunkSize, at).then((filled) => ({ buf, filled }));
-    read.catch(() => undefined); // a failure is reported when the chunk is asked for
-    this.ahead = { at, read };
+  private topUp(): void {
+    while (!this.ended && this.ahead.length < READ_AHEAD) {
+      const at = this.aheadEnd;
+      const buf = Buffer.allocUnsafe(HEADROOM + this.chunkSize);
+      const read = readFully(this.fh, buf, HEADROOM, this.chunkSize, at).then((filled) => ({ buf, filled }));
+      read.catch(() => undefined); // a failure is reported when the chunk is asked for
+      this.ahead.push({ at, read });
+      this.aheadEnd = at + this.chunkSize;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    for (const a of this.ahead.splice(0)) await a.read.catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    if (this.ahead) await this.ahead.read.catch(() => undefined);
+    await this.drain();
     await this.fh.close();
   }
 }

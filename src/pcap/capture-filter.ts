@@ -4,28 +4,18 @@
  * the JIT with libpcap's bpf_filter() semantics, as tcpdump -r runs them.
  */
 import { jit, jitBatchSelect, type CompiledBatchFilter, type CompiledFilter } from '../bpf/jit.js';
-import { fromFileLinkType, linkType as linkTypeInfo } from '../bpf/linktypes.js';
 import type { Program } from '../bpf/program.js';
-import * as filterLayer from '../filter/index.js';
+import type { compile as compileFn } from '../filter/compile.js';
 
 /** A filter as the capture API takes it: a Program (for every link type) or pcap-filter expression text. */
 export type FilterSpec = Program | string;
-
-type Compile = (expression: string, options: { linkType: string | number; optimize?: boolean; snaplen?: number }) => Program;
-
-/** Thrown when an expression cannot become a Program for a link type. */
-export class CaptureFilterError extends Error {
-  constructor(readonly expression: string, readonly linkType: number, message: string) {
-    super(message);
-    this.name = 'CaptureFilterError';
-  }
-}
 
 /**
  * Resolves a FilterSpec into JIT-compiled matchers, per link type, cached.
  *
  * @example
  * const f = new CaptureFilter('tcp port 80');
+ * await f.load();
  * const match = f.matcher(1); // DLT_EN10MB
  * if (match(frame, frame.length) !== 0) keep(frame);
  */
@@ -33,21 +23,29 @@ export class CaptureFilter {
   private readonly programs = new Map<number, Program>();
   private readonly matchers = new Map<number, CompiledFilter>();
   private readonly selectors = new Map<number, CompiledBatchFilter>();
+  private compile: typeof compileFn | undefined;
 
   constructor(readonly spec: FilterSpec) {}
+
+  /**
+   * Loads the expression compiler when the spec is text. It is loaded on
+   * demand because it is the largest module of bpfkit and many reads have no filter.
+   *
+   * @example
+   * const f = new CaptureFilter('udp'); await f.load(); f.program(1);
+   */
+  async load(): Promise<void> {
+    if (typeof this.spec === 'string') this.compile ??= (await import('../filter/compile.js')).compile;
+  }
 
   /** The Program this filter runs on packets of a link type (DLT number). */
   program(dlt: number): Program {
     if (typeof this.spec !== 'string') return this.spec;
     let prog = this.programs.get(dlt);
     if (!prog) {
-      const compile = (filterLayer as Record<string, unknown>).compile as Compile | undefined;
-      if (typeof compile !== 'function') {
-        throw new CaptureFilterError(this.spec, dlt, 'this build of bpfkit has no expression compiler yet: pass a Program');
-      }
-      let name: string | number = dlt;
-      try { name = linkTypeInfo(dlt).name; } catch { name = fromFileLinkType(dlt)?.name ?? dlt; }
-      prog = compile(this.spec, { linkType: name, optimize: true });
+      if (!this.compile) throw new Error('CaptureFilter.load() must finish before an expression is compiled');
+      // Compiled per link type, as tcpdump compiles for the file's link type (errors are the compiler's own).
+      prog = this.compile(this.spec, { linkType: dlt });
       this.programs.set(dlt, prog);
     }
     return prog;

@@ -7,7 +7,7 @@ export type {
 } from './info.js';
 export type { CaptureSource } from './byte-source.js';
 export type { CaptureDestination } from './byte-sink.js';
-export { CaptureFilter, CaptureFilterError, type FilterSpec } from './capture-filter.js';
+export { CaptureFilter, type FilterSpec } from './capture-filter.js';
 export { CaptureReader, readCapture, detectFormat, type ReadCounts, type ReadOptions } from './reader.js';
 export { CaptureWriter, CaptureWriteError, type InterfaceDescription, type WriteOptions } from './capture-writer.js';
 export { PcapWriter } from './pcap-writer.js';

@@ -144,9 +144,11 @@ export class PcapngParser implements FormatParser {
         }
         const iface = this.iface(ifid, base + pos);
         const ts = this.ts;
-        splitUnits(u32(buf, pos + 12, le), u32(buf, pos + 16, le), iface.res, ts);
+        if (!splitUnits(u32(buf, pos + 12, le), u32(buf, pos + 16, le), iface.res, ts)) this.badTime(base + pos);
         const extras = dataEnd + 4 < len ? this.packetExtras(buf, pos + dataEnd, pos + len - 4, base) : undefined;
-        const r = sink.packet(buf, pos + 28, caplen, u32(buf, pos + 24, le), ts.sec + iface.tsoffset, ts.nsec,
+        const sec = ts.sec + iface.tsoffset;
+        if (sec > Number.MAX_SAFE_INTEGER || sec < -Number.MAX_SAFE_INTEGER) this.badTime(base + pos);
+        const r = sink.packet(buf, pos + 28, caplen, u32(buf, pos + 24, le), sec, ts.nsec,
           iface.index, iface.linkType, extras);
         if (r === REFUSE) { this.needed = len; return pos; }
         pos += len;
@@ -184,6 +186,10 @@ export class PcapngParser implements FormatParser {
 
   private tooShort(type: number, len: number, min: number, offset: number): never {
     throw new CaptureFormatError('bad-block-length', offset, `pcapng block of type 0x${type.toString(16)} has length ${len}, less than its minimum of ${min}`);
+  }
+
+  private badTime(offset: number): never {
+    throw new CaptureFormatError('bad-timestamp', offset, 'timestamp is more than 2^53 seconds after the epoch');
   }
 
   private iface(id: number, offset: number): LiveInterface {
@@ -228,7 +234,7 @@ export class PcapngParser implements FormatParser {
       throw new CaptureFormatError('bad-block-length', base + pos, `packet block of length ${len} cannot hold ${caplen} captured bytes`);
     }
     const ts = this.ts;
-    splitUnits(u32(buf, pos + 12, le), u32(buf, pos + 16, le), iface.res, ts);
+    if (!splitUnits(u32(buf, pos + 12, le), u32(buf, pos + 16, le), iface.res, ts)) this.badTime(base + pos);
     const extras = dataEnd + 4 < len ? this.packetExtras(buf, pos + dataEnd, pos + len - 4, base) : undefined;
     return sink.packet(buf, pos + 28, caplen, u32(buf, pos + 24, le), ts.sec + iface.tsoffset, ts.nsec,
       iface.index, iface.linkType, extras);
@@ -281,6 +287,7 @@ export class PcapngParser implements FormatParser {
           } else if (o.code === IF_TSOFFSET) {
             if (o.value.length < 8) throw new CaptureFormatError('bad-option', at, `if_tsoffset option has ${o.value.length} bytes, needs 8`);
             tsoffset = i64(o.value, 0, le);
+            if (!Number.isSafeInteger(tsoffset)) throw new CaptureFormatError('bad-option', at, `if_tsoffset ${tsoffset} is beyond 2^53 seconds`);
           } else if (o.code === IF_FCSLEN && o.value.length >= 1) {
             fcsLength = o.value[0];
           }
@@ -305,7 +312,7 @@ export class PcapngParser implements FormatParser {
         if (len < 24) this.tooShort(type, len, 24, at);
         const iface = this.iface(u32(buf, pos + 8, le), at);
         const ts = { sec: 0, nsec: 0 };
-        splitUnits(u32(buf, pos + 12, le), u32(buf, pos + 16, le), iface.res, ts);
+        if (!splitUnits(u32(buf, pos + 12, le), u32(buf, pos + 16, le), iface.res, ts)) this.badTime(at);
         ts.sec += iface.tsoffset;
         const options = parseOptions(buf, pos + 20, bodyEnd, le, base);
         const counters: InterfaceStatistics['counters'] = {};

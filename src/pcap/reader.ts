@@ -150,6 +150,7 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
   }
 
   private async doOpen(): Promise<CaptureInfo> {
+    await this.filter?.load();
     const w = await ByteWindow.open(this.source, this.options.chunkSize ?? DEFAULT_CHUNK_SIZE);
     this.window = w;
     try {

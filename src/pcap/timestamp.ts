@@ -37,13 +37,14 @@ const TWO32 = 4294967296;
 /**
  * Splits a 64-bit unit count (high and low 32-bit words) into whole seconds and
  * nanoseconds, truncating toward zero as Wireshark and libpcap do. Writes the
- * result into `out`.
+ * result into `out`; returns false when the seconds do not fit a double exactly
+ * (beyond 2^53 s, which no real clock produces).
  *
  * @example
  * const t = { sec: 0, nsec: 0 };
- * splitUnits(0x17f, 0x3b9aca05 >>> 0, resolutionFromByte(9), t);
+ * splitUnits(0x17f, 0x3b9aca05 >>> 0, resolutionFromByte(9), t); // true
  */
-export function splitUnits(high: number, low: number, res: TimestampResolution, out: SecNsec): void {
+export function splitUnits(high: number, low: number, res: TimestampResolution, out: SecNsec): boolean {
   const u = res.unitsPerSecond;
   if (high < 0x200000) {
     // The whole count fits a double exactly.
@@ -51,7 +52,7 @@ export function splitUnits(high: number, low: number, res: TimestampResolution, 
     const sec = Math.floor(v / u);
     out.sec = sec;
     out.nsec = fracToNsec(v - sec * u, res);
-    return;
+    return true;
   }
   if (u <= 0x40000000) {
     // Long division in 16-bit digits keeps every intermediate below 2^53.
@@ -65,12 +66,14 @@ export function splitUnits(high: number, low: number, res: TimestampResolution, 
     }
     out.sec = q;
     out.nsec = fracToNsec(r, res);
-    return;
+    return q <= Number.MAX_SAFE_INTEGER;
   }
   const v = (BigInt(high) << 32n) | BigInt(low);
   const big = BigInt(u);
-  out.sec = Number(v / big);
+  const sec = v / big;
+  out.sec = Number(sec);
   out.nsec = Number(((v % big) * 1000000000n) / big);
+  return sec <= BigInt(Number.MAX_SAFE_INTEGER);
 }
 
 function fracToNsec(frac: number, res: TimestampResolution): number {

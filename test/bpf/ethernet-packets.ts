@@ -2,10 +2,10 @@
  * A small deterministic corpus of Ethernet frames for running compiled
  * filters: IPv4/IPv6/ARP, TCP/UDP/ICMP, VLAN and MPLS and PPPoE wrappers,
  * addresses and ports from the values the expression list uses, plus
- * truncated captures. When src/craft's corpus() generator is present it is
- * used as well.
+ * truncated captures; and src/craft's corpus generator beside it.
  */
 import { Rng, type RandomPacket } from './random-program.js';
+import { corpus } from '../../src/craft/corpus.js';
 
 const MACS = [[0, 0x11, 0x22, 0x33, 0x44, 0x55], [0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [1, 0, 0x5e, 0, 0, 1], [0x33, 0x33, 0, 0, 0, 1], [0, 0, 0, 0, 0, 1]];
 const IPV4 = [[10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3], [192, 168, 1, 1], [172, 16, 5, 4], [224, 0, 0, 1], [255, 255, 255, 255], [8, 8, 8, 8], [10, 3, 2, 1], [10, 1, 2, 3]];
@@ -130,21 +130,12 @@ export function ethernetPackets(count: number, seed: number): RandomPacket[] {
 }
 
 /**
- * The craft engineer's corpus generator, if it exists yet (src/craft's
- * `corpus({ linkType, count, seed })`); otherwise an empty list.
+ * Packets from src/craft's deterministic corpus generator, with a tenth
+ * malformed or truncated.
  *
  * @example
- * const extra = await craftCorpus(1, 200, 7);
+ * const extra = craftCorpus(1, 200, 7);
  */
-export async function craftCorpus(linkType: number, count: number, seed: number): Promise<RandomPacket[]> {
-  try {
-    const craft: Record<string, unknown> = await import('../../src/craft/index.js');
-    if (typeof craft.corpus !== 'function') return [];
-    const made = (craft.corpus as (o: object) => unknown)({ linkType, count, seed });
-    if (!Array.isArray(made)) return [];
-    return made.flatMap((p: { data?: unknown; wireLength?: number; len?: number }) =>
-      p && p.data instanceof Uint8Array ? [{ data: p.data, wireLength: p.wireLength ?? p.len ?? p.data.length }] : []);
-  } catch {
-    return [];
-  }
+export function craftCorpus(linkType: number, count: number, seed: number): RandomPacket[] {
+  return corpus({ linkType, count, seed, malformed: 0.1, describe: false }).map((p) => ({ data: p.data, wireLength: p.wireLength }));
 }

@@ -7,17 +7,17 @@ import { program, type Program } from '../../src/bpf/program.js';
 import { isValid } from '../../src/bpf/verifier.js';
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../../src/bpf/opcodes.js';
 import type { AncillaryContext, Semantics } from '../../src/bpf/context.js';
+import { Rng } from './random-program.js';
 
-/** A small deterministic generator (mulberry32). */
+/**
+ * A seeded source of numbers in [0, 1), over the machine's Rng.
+ *
+ * @example
+ * const r = seeded(1); r() // the same number every run
+ */
 export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next32() / 0x100000000;
 }
 
 const LOADS = [0x20, 0x28, 0x30, 0x40, 0x48, 0x50, 0x00, 0x80, 0x01, 0x81, 0xb1, 0x60, 0x61];

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { insn, program, programsEqual, ProgramError, type Instruction } from '../../src/bpf/program.js';
-import { assemble, detectFormat, disassemble, TEXT_FORMATS } from '../../src/bpf/text.js';
+import { assemble, detectTextFormat, disassemble, TEXT_FORMATS } from '../../src/bpf/text.js';
 import { AssembleError } from '../../src/bpf/assemble-error.js';
 import { canonical } from '../../src/bpf/canonical.js';
 import { bpf } from '../../src/bpf/builders.js';
@@ -48,7 +48,7 @@ test('print then parse gives back the same program, in every format, for random 
     const prog = randomProgram(rng, { linuxLoads: n % 2 === 0 });
     for (const format of TEXT_FORMATS) {
       const text = disassemble(prog, format);
-      assert.equal(detectFormat(text), format);
+      assert.equal(detectTextFormat(text), format);
       const back = assemble(text);
       assert.ok(programsEqual(back, prog), `program ${n}, format ${format}:\n${text}`);
       assert.ok(programsEqual(assemble(text, format), prog));

@@ -25,8 +25,8 @@ before(async () => {
   (oracle as unknown as { child: { kill(): void } }).child.kill();
   const bin = floodBinary();
   // Both ports flooded at once, bounded in time and count; killed when the tests end.
-  senders.push(spawnIn(pair.nsA, bin, [pair.ipB, '9000', '60000', '60', '18', '3000000']));
-  senders.push(spawnIn(pair.nsA, bin, [pair.ipB, '9001', '60000', '60', '18', '3000000']));
+  senders.push(spawnIn(pair.nsA, bin, [pair.ipB, '9000', '20000', '60', '18', '1200000']));
+  senders.push(spawnIn(pair.nsA, bin, [pair.ipB, '9001', '20000', '60', '18', '1200000']));
   await new Promise((r) => setTimeout(r, 200));
 });
 after(() => {

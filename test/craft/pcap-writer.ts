@@ -51,3 +51,61 @@ export function writeTempPcap(dlt: number, packets: readonly WritablePacket[]): 
   writeFileSync(path, pcapBytes(dlt, packets));
   return path;
 }
+
+/**
+ * The bytes of a pcapng file with one interface per distinct link type, so
+ * packets of many link types go to tshark in one file.
+ *
+ * @example
+ * writeFileSync('x.pcapng', pcapngBytes([{ dlt: 1, data: frame }, { dlt: 113, data: cooked }]));
+ */
+export function pcapngBytes(packets: ReadonlyArray<WritablePacket & { dlt: number }>): Buffer {
+  const block = (type: number, body: Buffer): Buffer => {
+    const padded = Buffer.alloc((body.length + 3) & ~3);
+    body.copy(padded);
+    const out = Buffer.alloc(12 + padded.length);
+    out.writeUInt32LE(type, 0);
+    out.writeUInt32LE(out.length, 4);
+    padded.copy(out, 8);
+    out.writeUInt32LE(out.length, out.length - 4);
+    return out;
+  };
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeBigInt64LE(-1n, 8);
+  const parts = [block(0x0a0d0d0a, shb)];
+  const interfaces = new Map<number, number>();
+  for (const p of packets) {
+    if (interfaces.has(p.dlt)) continue;
+    const idb = Buffer.alloc(8);
+    idb.writeUInt16LE(linkType(p.dlt).linktype, 0);
+    idb.writeUInt32LE(262144, 4);
+    interfaces.set(p.dlt, interfaces.size);
+    parts.push(block(1, idb));
+  }
+  packets.forEach((p, i) => {
+    const head = Buffer.alloc(20);
+    head.writeUInt32LE(interfaces.get(p.dlt)!, 0);
+    const micros = BigInt(1700000000 + i) * 1000000n;
+    head.writeUInt32LE(Number(micros >> 32n), 4);
+    head.writeUInt32LE(Number(micros & 0xffffffffn), 8);
+    head.writeUInt32LE(p.data.length, 12);
+    head.writeUInt32LE(p.wireLength ?? p.data.length, 16);
+    parts.push(block(6, Buffer.concat([head, Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength)])));
+  });
+  return Buffer.concat(parts);
+}
+
+/**
+ * Writes a pcapng file (see pcapngBytes) into a fresh temporary directory and returns its path.
+ *
+ * @example
+ * const path = writeTempPcapng([{ dlt: 1, data: frame }]);
+ */
+export function writeTempPcapng(packets: ReadonlyArray<WritablePacket & { dlt: number }>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-craft-'));
+  const path = join(dir, 'packets.pcapng');
+  writeFileSync(path, pcapngBytes(packets));
+  return path;
+}

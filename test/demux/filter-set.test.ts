@@ -29,6 +29,7 @@ test('a FilterSet returns exactly the filters that accept each packet (libpcap-c
     const programs = new Map<string, Program>();
     for (const expr of pool) programs.set(expr, await oracle.compile(expr, { linkType: 1 }));
     const packets = corpus({ linkType: 'EN10MB', count: LONG ? 4000 : 1500, seed: 5, malformed: 0.15, describe: false });
+    let totalHits = 0;
     for (const size of LONG ? [1, 10, 100, 1000, 10_000] : [1, 10, 100, 1000]) {
       const set = new FilterSet<number>();
       const chosen = new Map<number, Program>();
@@ -47,8 +48,9 @@ test('a FilterSet returns exactly the filters that accept each packet (libpcap-c
         assert.equal(set.count(p.data, p.wireLength), want.length);
       }
       assert.equal(disagreements, 0, `set of ${size}: ${disagreements} packets disagree`);
-      assert.ok(hits > 0, `set of ${size}: no filter matched anything, the test would prove nothing`);
+      totalHits += hits;
     }
+    assert.ok(totalHits > 1000, `only ${totalHits} matches: the test would prove little`);
   } finally {
     oracle.close();
   }
@@ -109,10 +111,12 @@ test('Programs that cannot be split into paths still match correctly (run whole)
   assert.deepEqual(set.stats().wholeFilters, { 'ancillary-or-negative-offset': 1 });
   assert.deepEqual(set.match(new Uint8Array(20)), ['anc']); // skb->protocol is 0 without a context
   const bsd = new FilterSet<string>({ semantics: 'bsd' });
-  // a backward jump is legal for libpcap (ip6 protochain uses one): ja +1; ret #0; ldb [0]; jeq #7 -> ret 1 ; ja -4 (back to ret #0)
+  // A backward jump is legal for libpcap (ip6 protochain uses one):
+  // 0 ja 3; 1 ret #0; 2 ret #1; 3 ldb [0]; 4 jeq #7 ? 5 : 6; 5 ja 2; 6 ja 1; 7 ret #0
   bsd.add('loop', program([
-    { code: 0x05, jt: 0, jf: 0, k: 1 }, { code: 0x06, jt: 0, jf: 0, k: 0 }, { code: 0x30, jt: 0, jf: 0, k: 0 },
-    { code: 0x15, jt: 0, jf: 1, k: 7 }, { code: 0x06, jt: 0, jf: 0, k: 1 }, { code: 0x05, jt: 0, jf: 0, k: 0xfffffffb },
+    { code: 0x05, jt: 0, jf: 0, k: 2 }, { code: 0x06, jt: 0, jf: 0, k: 0 }, { code: 0x06, jt: 0, jf: 0, k: 1 },
+    { code: 0x30, jt: 0, jf: 0, k: 0 }, { code: 0x15, jt: 0, jf: 1, k: 7 }, { code: 0x05, jt: 0, jf: 0, k: 0xfffffffc },
+    { code: 0x05, jt: 0, jf: 0, k: 0xfffffffa }, { code: 0x06, jt: 0, jf: 0, k: 0 },
   ]));
   assert.deepEqual(bsd.stats().wholeFilters, { 'backward-jump': 1 });
   assert.deepEqual(bsd.match(Uint8Array.of(7)), ['loop']);

@@ -9,7 +9,8 @@ import { parseEbpf } from '../../src/ebpf/text.js';
 import { XDP_DROP, XDP_PASS } from '../../src/ebpf/opcodes.js';
 import { Oracle } from '../oracle/oracle.js';
 import { seeded, randomValidProgram, randomPacket } from '../bpf/jit-random.js';
-import { ethernetFrames, FIXED_EXPRESSIONS } from './packets.js';
+import { ethernetFrames } from './packets.js';
+import { compiledPrograms, FIXED_EXPRESSIONS, sampleExpressions } from './expressions.js';
 import { expected, kernelComparable, SOCKET_TEST_RUN_CONTEXT, targetOptions, type Target } from './differential.js';
 
 const LONG = !!process.env.BPFKIT_LONG;
@@ -30,13 +31,14 @@ function kernelExpected(prog: Program, target: Target, data: Uint8Array): number
   return expected(prog, target, data, data.length, target === 'socket' ? SOCKET_TEST_RUN_CONTEXT : {});
 }
 
-test('BPF_PROG_TEST_RUN: libpcap-compiled expressions translated for both targets accept exactly what the classic Program accepts', { skip: !root && 'needs root: BPF_PROG_LOAD' }, async () => {
+test('BPF_PROG_TEST_RUN: compiled expressions (bpfkit and libpcap) translated for both targets accept exactly what the classic Program accepts', { skip: !root && 'needs root: BPF_PROG_LOAD' }, async () => {
   const oracle = await Oracle.start();
-  const frames = ethernetFrames(LONG ? 2000 : 250, 21).filter((f) => runnable(f.data));
-  let runs = 0, discriminating = 0;
+  const frames = ethernetFrames(LONG ? 2000 : 200, 21).filter((f) => runnable(f.data));
+  const expressions = [...FIXED_EXPRESSIONS, ...sampleExpressions(LONG ? 1000 : 60, 32)];
+  let runs = 0, discriminating = 0, programs = 0;
   try {
-    for (const expr of FIXED_EXPRESSIONS) {
-      const prog = await oracle.compile(expr, { linkType: 1 });
+    for (const { label: expr, prog } of await compiledPrograms(oracle, expressions)) {
+      programs++;
       const verdicts = new Set<boolean>();
       for (const target of TARGETS) {
         const loaded = loadProgram(translate(prog, targetOptions(target)), target);
@@ -56,9 +58,10 @@ test('BPF_PROG_TEST_RUN: libpcap-compiled expressions translated for both target
   } finally {
     oracle.close();
   }
-  assert.equal(runs, FIXED_EXPRESSIONS.length * 2 * frames.length);
-  // The frames must exercise the filters: most expressions both match some and reject some.
-  assert.ok(discriminating >= FIXED_EXPRESSIONS.length * 0.8, `only ${discriminating} of ${FIXED_EXPRESSIONS.length} expressions saw both verdicts`);
+  assert.equal(runs, programs * 2 * frames.length);
+  assert.ok(programs > expressions.length * 1.8, `only ${programs} Programs from ${expressions.length} expressions`);
+  // The frames must exercise the filters: most Programs both match some and reject some.
+  assert.ok(discriminating >= programs * 0.8, `only ${discriminating} of ${programs} Programs saw both verdicts`);
 });
 
 test('BPF_PROG_TEST_RUN: random valid Programs, translated, agree with the classic interpreter in the kernel', { skip: !root && 'needs root: BPF_PROG_LOAD' }, () => {

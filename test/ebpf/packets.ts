@@ -79,15 +79,3 @@ function builtFrames(count: number, seed: number): TestFrame[] {
   }
   return out;
 }
-
-/** Expressions every target must translate faithfully (Ethernet), beside the random ones. */
-export const FIXED_EXPRESSIONS: readonly string[] = [
-  'udp port 7777', 'udp port 9999', 'tcp port 80', 'tcp', 'udp', 'icmp', 'arp', 'ip', 'ip6', 'vlan',
-  'host 10.0.0.1', 'src host 10.0.0.2 and dst port 53', 'net 192.168.0.0/16', 'portrange 1000-2000',
-  'tcp[tcpflags] & tcp-syn != 0', 'tcp[13] & 2 != 0 and not tcp[13] & 16 != 0', 'ip[8] > 64', 'len > 100',
-  'less 64', 'greater 200', 'ether broadcast', 'ether multicast', 'ip multicast', 'ip broadcast',
-  'ip6 and udp port 53', 'vlan and udp', 'ip[6:2] & 0x1fff != 0', 'icmp[icmptype] == icmp-echo',
-  'udp[8:4] = 0', 'tcp[(tcp[12] >> 4) * 4 : 1] = 0x47', 'ip proto 17 or ip6 proto 6', 'ether src 02:00:00:00:00:01',
-  'not ip and not ip6', 'udp dst port 7777 or tcp src port 443', 'ip and (tcp or udp) and port 22',
-  'ip[0] % 3 = 1', 'ip[0] & 0xf * 4 = 20', 'ether[0] & 1 = 1 or ip[16] >= 224',
-];

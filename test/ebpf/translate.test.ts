@@ -5,24 +5,16 @@ import { SKF_AD_OFF, SKF_AD_HATYPE, SKF_AD_PROTOCOL, SKF_AD_IFINDEX } from '../.
 import { translate, TranslateError } from '../../src/ebpf/translate.js';
 import { runEbpf } from '../../src/ebpf/interpreter.js';
 import { disassembleEbpf } from '../../src/ebpf/text.js';
-import { Oracle, OracleCompileError } from '../oracle/oracle.js';
+import { Oracle } from '../oracle/oracle.js';
 import { seeded, randomValidProgram, randomPacket, randomContext } from '../bpf/jit-random.js';
-import { ethernetFrames, FIXED_EXPRESSIONS } from './packets.js';
+import { ethernetFrames } from './packets.js';
+import { compiledPrograms, FIXED_EXPRESSIONS, sampleExpressions } from './expressions.js';
 import { expected, targetOptions, type Target } from './differential.js';
 
 const LONG = !!process.env.BPFKIT_LONG;
 const TARGETS: Target[] = ['socket', 'xdp'];
 // Ancillary fields with no eBPF equivalent in each context: the only reason a valid Program may not translate.
 const UNTRANSLATABLE = /ancillary load '(hatype|nla|nlan|poff|proto|type|mark|rxhash|vlan_tci|vlanp|vlan_tpid)'/;
-
-function runTranslated(prog: Program, target: Target, data: Uint8Array, wireLength: number, ctx: ReturnType<typeof randomContext>, seed: number): number {
-  const insns = translate(prog, targetOptions(target));
-  return runEbpf(insns, data, {
-    context: target, wireLength,
-    skb: { ...ctx, random: seeded(seed) },
-    xdp: { ifindex: ctx.ifindex, rxQueue: ctx.queue },
-  });
-}
 
 for (const target of TARGETS) {
   test(`random Programs: the ${target} translation run by the eBPF interpreter agrees with the classic interpreter`, () => {
@@ -55,29 +47,26 @@ for (const target of TARGETS) {
   });
 }
 
-test('libpcap-compiled expressions: both translations agree with the classic Program over the frames', async () => {
+test('compiled expressions (bpfkit and libpcap): both translations agree with the classic Program over the frames', async () => {
   const oracle = await Oracle.start();
   try {
-    const frames = ethernetFrames(LONG ? 2000 : 300, 11);
+    const expressions = [...FIXED_EXPRESSIONS, ...sampleExpressions(LONG ? 1000 : 60, 31)];
+    const programs = await compiledPrograms(oracle, expressions);
+    const frames = ethernetFrames(LONG ? 2000 : 200, 11);
     let runs = 0;
-    for (const expr of FIXED_EXPRESSIONS) {
-      let prog: Program;
-      try {
-        prog = await oracle.compile(expr, { linkType: 1 });
-      } catch (e) {
-        if (e instanceof OracleCompileError) assert.fail(`libpcap refused the fixed expression ${expr}: ${e.message}`);
-        throw e;
-      }
+    for (const { label, prog } of programs) {
       for (const target of TARGETS) {
+        const insns = translate(prog, targetOptions(target));
         for (const f of frames) {
           const want = expected(prog, target, f.data, f.wireLength);
-          const got = runTranslated(prog, target, f.data, f.wireLength, {}, 0);
+          const got = runEbpf(insns, f.data, { context: target, wireLength: f.wireLength });
           runs++;
-          assert.equal(got, want, `${expr} (${target}) on ${Buffer.from(f.data).toString('hex')}`);
+          if (got !== want) assert.fail(`${label} (${target}) on ${Buffer.from(f.data).toString('hex')}: classic ${want}, eBPF ${got}`);
         }
       }
     }
-    assert.equal(runs, FIXED_EXPRESSIONS.length * 2 * frames.length);
+    assert.equal(runs, programs.length * 2 * frames.length);
+    assert.ok(programs.length > expressions.length * 1.8, `only ${programs.length} Programs from ${expressions.length} expressions`);
   } finally {
     oracle.close();
   }

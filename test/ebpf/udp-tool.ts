@@ -5,7 +5,8 @@
  *   send HOST PORT:COUNT[,PORT:COUNT...]   interleaved, paced, then exit
  *   receive IDLE_MS PORT[,PORT...]         print "ready", count datagrams per
  *                                          port until IDLE_MS pass with none
- *                                          (after the first), print JSON counts
+ *                                          (after the first; 30 s before it),
+ *                                          print JSON counts
  */
 import { createSocket } from 'node:dgram';
 
@@ -47,8 +48,8 @@ if (mode === 'send') {
     s.bind(port, () => { if (++bound === ports.length) process.stdout.write('ready\n'); });
     return s;
   });
-  // Without any datagram, stop after a generous bound rather than never.
-  timer = setTimeout(finish, idleMs * 10);
+  // Without any datagram, stop after a generous bound (a loaded machine starts the sender slowly) rather than never.
+  timer = setTimeout(finish, 30000);
   function finish(): void {
     for (const s of sockets) s.close();
     process.stdout.write(`${JSON.stringify(counts)}\n`);

@@ -29,7 +29,7 @@ function xdpAttached(ns: string, ifname: string): boolean {
 
 /** Sends SENT datagrams to each of ports 7777 and 9999 from nsA to nsB; returns what arrived per port. */
 async function flood(pair: VethPair): Promise<Record<string, number>> {
-  const receiver = spawnIn(pair.nsB, process.execPath, [udpTool, 'receive', '400', '7777,9999']);
+  const receiver = spawnIn(pair.nsB, process.execPath, [udpTool, 'receive', '1000', '7777,9999']);
   const result = finished(receiver);
   await new Promise<void>((resolve, reject) => {
     receiver.stdout!.once('data', (d) => (String(d).startsWith('ready') ? resolve() : reject(new Error(`receiver said ${d}`))));

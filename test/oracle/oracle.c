@@ -19,6 +19,7 @@
  *        kernel as the socket filter of a UNIX datagram socketpair: each packet is sent as
  *        one datagram; L is the length received (the filter's result caps it) or -1 when
  *        the filter dropped it. WIRELEN is ignored (the kernel sees the datagram's length).
+ *   timecompile DLT OPT REPS EXPR          -> "ok NANOSECONDS"  pcap_compile() REPS times
  *   quit
  */
 #include <pcap/pcap.h>
@@ -184,6 +185,25 @@ int main(void) {
                 printf("\n");
             }
             close(sv[0]); close(sv[1]);
+        } else if (strcmp(cmd, "timecompile") == 0) {
+            /* timecompile DLT OPT REPS EXPR -> "ok NANOSECONDS" | "err MESSAGE": pcap_compile() REPS times */
+            int dlt = atoi(strtok_r(NULL, " ", &save));
+            int opt = atoi(strtok_r(NULL, " ", &save));
+            long reps = atol(strtok_r(NULL, " ", &save));
+            char *expr = save ? save : (char *)"";
+            pcap_t *p = pcap_open_dead(dlt, 262144);
+            struct bpf_program bp;
+            struct timespec a, b;
+            int failed = 0;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            for (long r = 0; r < reps && !failed; r++) {
+                if (pcap_compile(p, &bp, expr, opt, 0) < 0) failed = 1;
+                else pcap_freecode(&bp);
+            }
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            if (failed) printf("err %s\n", pcap_geterr(p));
+            else printf("ok %.0f\n", (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec));
+            pcap_close(p);
         } else if (strcmp(cmd, "quit") == 0) {
             break;
         } else {

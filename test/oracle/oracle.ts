@@ -181,6 +181,13 @@ export class Oracle {
     return { nanoseconds: Number(ns), matches: Number(matches) };
   }
 
+  /** Times pcap_compile() of an expression in C, `reps` times; returns total nanoseconds. */
+  async timeCompile(expression: string, options: { linkType?: number; optimize?: boolean; reps: number }): Promise<number> {
+    const answer = await this.request(`timecompile ${options.linkType ?? 1} ${options.optimize ?? true ? 1 : 0} ${options.reps} ${expression}`);
+    if (!answer.startsWith('ok ')) throw new OracleCompileError(expression, answer.slice(4));
+    return Number(answer.split(' ')[1]);
+  }
+
   /** Ends the helper process. */
   close(): void {
     this.child.stdin.end('quit\n');

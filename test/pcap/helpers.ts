@@ -168,3 +168,9 @@ export function epb(iface: number, tsHigh: number, tsLow: number, data: Uint8Arr
 export function cat(...parts: Uint8Array[]): Buffer {
   return Buffer.concat(parts);
 }
+
+/** How many packets tcpdump reads from a file (with an optional filter). */
+export function tcpdumpCount(path: string, expression?: string): number {
+  const out = run('tcpdump', ['-tt', '-nr', path, ...(expression ? [expression] : [])]);
+  return out.split('\n').filter((l) => /^\d+\.\d{6,9} /.test(l)).length;
+}

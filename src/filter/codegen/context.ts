@@ -52,6 +52,8 @@ export class Context {
   isGeneve = false;
   labelStackDepth = 0;
   vlanStackDepth = 0;
+  /** Set when the program contains embedded loops or jumps the optimizer must not see (libpcap's no_optimize). */
+  noOptimize = false;
   /** Column of the node being generated, for error messages. */
   column = 0;
   private readonly regUsed = new Array<boolean>(BPF_MEMWORDS).fill(false);

@@ -19,6 +19,8 @@ import { genHost, genHost6, genIpBroadcast, genIpMulticast, genProto, genProtoAb
 import { genPort, genPortRange } from './transport.js';
 import { genPf } from './pflog.js';
 import { genWlan } from './wlan.js';
+import { genGeneve } from './geneve.js';
+import { genProtochain } from './protochain.js';
 
 const PACKET_OUTGOING = 4;
 const ATM_KEYWORDS = new Set(['lane', 'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'vpi', 'vci', 'connectmsg', 'metaconnect']);
@@ -59,7 +61,7 @@ export function generate(ctx: Context, e: Expr): Cond {
     case 'mpls': return genMpls(ctx, e.value);
     case 'pppoed': return genPppoed(ctx);
     case 'pppoes': return genPppoes(ctx, e.value);
-    case 'geneve': return ctx.error('geneve is not supported by bpfkit yet');
+    case 'geneve': return genGeneve(ctx, e.value);
     case 'pf': return genPf(ctx, e.field, e.value, e.valueColumn);
     case 'wlanType': case 'wlanSubtype': case 'wlanDir': return genWlan(ctx, e);
     case 'llc': return genLlc(ctx, e.subtype, e.valueColumn);
@@ -120,7 +122,8 @@ function genNumber(ctx: Context, q: Qualifiers, num: number, text: string | unde
   let vlen = 32;
   if (text !== undefined) {
     if (q.proto === 'decnet') {
-      const m = /^(\d+)\.(\d+)$/.exec(text);
+      // libpcap reads it with sscanf("%d.%d"): trailing text is ignored.
+      const m = /^(\d+)\.(\d+)/.exec(text);
       if (!m) return ctx.error(`malformed decnet address '${text}'`);
       v = ((Number(m[1]) << 10) & 0xfc00) | (Number(m[2]) & 0x3ff);
     } else {
@@ -154,7 +157,7 @@ function genNumber(ctx: Context, q: Qualifiers, num: number, text: string | unde
     }
     case 'gateway': return ctx.error("'gateway' requires a name");
     case 'proto': return genProto(ctx, v, q.proto, q.dir);
-    case 'protochain': return genProtochain(ctx);
+    case 'protochain': return genProtochain(ctx, v, q.proto);
   }
 }
 
@@ -166,10 +169,6 @@ function portProto(ctx: Context, q: Qualifiers): number {
     case 'default': return PROTO_UNDEF;
     default: return ctx.error(`illegal qualifier of '${q.addr}'`);
   }
-}
-
-function genProtochain(ctx: Context): never {
-  return ctx.error("'protochain' is not supported by bpfkit yet");
 }
 
 /** Checks a service's protocol against the port qualifier (libpcap's "port 'x' is tcp"). */
@@ -257,7 +256,7 @@ function genName(ctx: Context, q: Qualifiers, name: string): Cond {
     case 'proto': case 'protochain': {
       const v = lookupProto(ctx, name, q);
       if (v === undefined) return ctx.error(`unknown protocol: ${name}`);
-      return q.addr === 'proto' ? genProto(ctx, v, q.proto, q.dir) : genProtochain(ctx);
+      return q.addr === 'proto' ? genProto(ctx, v, q.proto, q.dir) : genProtochain(ctx, v, q.proto);
     }
   }
 }

@@ -108,6 +108,14 @@ export function describe(dlt: number): string {
   }
 }
 
+function nameOf(dlt: number): string {
+  try {
+    return lookupLinkType(dlt).name;
+  } catch {
+    return `DLT ${dlt}`;
+  }
+}
+
 function styleOf(ctx: Context): Style {
   return LAYOUTS.get(ctx.linkType)?.style ?? 'none';
 }
@@ -244,7 +252,7 @@ export function genLinktype(ctx: Context, proto: number): Cond {
     case 'none': break;
   }
   if (ctx.offLinktype.constant !== NOT_SET) return ctx.cmp('linktype', 0, BPF_H, proto);
-  return ctx.error(`${describe(ctx.linkType)} link-layer type filtering not implemented`);
+  return ctx.error(`${nameOf(ctx.linkType)} link-layer type filtering not implemented`);
 }
 
 /** After `mpls`: only IPv4/IPv6 can be recognized, by the bottom-of-stack bit and the IP version. */
