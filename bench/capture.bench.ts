@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     console.log(`| CPU per captured packet (µs, whole process) | ${per('records').toFixed(2)} | ${per('batches').toFixed(2)} | ${per('tcpdump').toFixed(2)} | ${(per('tcpdump') / bestPer).toFixed(2)}× |`);
     console.log(`\nThe sender reached at most ${senderMax} pps; a zero-loss rate equal to it means the capture was not the limit.`);
   } finally {
-    (oracle as unknown as { child: { kill(): void } }).child.kill();
+    oracle.close();
     pair.remove();
   }
 }

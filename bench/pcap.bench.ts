@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ethernet } from '../src/craft/ethernet.js';
@@ -22,7 +22,7 @@ import { udp } from '../src/craft/udp.js';
 import { createCaptureWriter } from '../src/pcap/write-capture.js';
 
 const PACKETS = Number(process.env.BPFKIT_BENCH_PACKETS ?? 1_000_000);
-const RUNS = 3;
+const RUNS = Number(process.env.BPFKIT_BENCH_RUNS ?? 5);
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** A few hundred distinct frames in a realistic mix: a quarter web traffic on port 80, the rest HTTPS, DNS, ICMP, IPv6. */
@@ -47,10 +47,16 @@ function templates(): Uint8Array[] {
   return frames;
 }
 
-async function makeInput(path: string): Promise<void> {
+/**
+ * Writes the benchmark's input: `packets` frames cycling through the templates, 100 µs apart.
+ *
+ * @example
+ * await makeBenchInput('/tmp/in.pcap', 1_000_000);
+ */
+export async function makeBenchInput(path: string, packets = PACKETS): Promise<void> {
   const frames = templates();
   const w = createCaptureWriter(path, { format: 'pcap', linkType: 1, flushOnExit: false });
-  for (let i = 0; i < PACKETS; i++) {
+  for (let i = 0; i < packets; i++) {
     const data = frames[(i * 7919) % frames.length];
     const pending = w.write({ data, caplen: data.length, len: data.length, timestamp: { sec: 1700000000 + Math.floor(i / 10000), nsec: (i % 10000) * 100000 }, linkType: 1, interface: 0 });
     if (pending) await pending;
@@ -58,50 +64,58 @@ async function makeInput(path: string): Promise<void> {
   await w.close();
 }
 
-interface Timing { seconds: number; peakKiB: number; stdout: string }
+interface Timing { seconds: number; cpu: number; peakKiB: number; stdout: string }
 
 function timed(command: string, args: string[]): Timing {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
-  const last = r.stderr.trim().split('\n').pop()!.split(' ');
-  return { seconds: Number(last[0]), peakKiB: Number(last[1]), stdout: r.stdout };
+  const [wall, user, sys, peak] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds: wall, cpu: user + sys, peakKiB: peak, stdout: r.stdout };
 }
 
 function median(runs: Timing[]): Timing {
   return [...runs].sort((x, y) => x.seconds - y.seconds)[Math.floor(runs.length / 2)];
 }
 
-function best(command: string, args: string[]): Timing {
-  timed(command, args); // warm the page cache and the binary
-  return median(Array.from({ length: RUNS }, () => timed(command, args)));
+/** Times two commands in alternation (so a change of machine load hits both alike), after a warm-up of each. */
+function compare(a: [string, string[]], b: [string, string[]]): [Timing, Timing] {
+  timed(...a);
+  timed(...b);
+  const ra: Timing[] = [];
+  const rb: Timing[] = [];
+  for (let i = 0; i < RUNS; i++) { ra.push(timed(...a)); rb.push(timed(...b)); }
+  return [median(ra), median(rb)];
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bpfkit-pcap-bench-'));
-try {
-  const input = join(dir, 'in.pcap');
-  await makeInput(input);
-  const size = statSync(input).size;
-  const child = join(here, 'pcap-pipeline.js');
-  const theirsOut = join(dir, 'tcpdump.pcap');
-  const oursOut = join(dir, 'ours.pcap');
+/** Runs both cases and prints the table. */
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-pcap-bench-'));
+  try {
+    const input = join(dir, 'in.pcap');
+    await makeBenchInput(input);
+    const size = statSync(input).size;
+    const child = join(here, 'pcap-pipeline.js');
+    const theirsOut = join(dir, 'tcpdump.pcap');
+    const oursOut = join(dir, 'ours.pcap');
 
-  const tFilter = best('tcpdump', ['-r', input, '-w', theirsOut, 'tcp port 80']);
-  const oFilter = best(process.execPath, [child, input, oursOut, 'tcp port 80']);
-  const same = Buffer.compare(readFileSync(theirsOut), readFileSync(oursOut)) === 0;
-  const tAll = best('tcpdump', ['-r', input, '-w', '/dev/null']);
-  const oAll = best(process.execPath, [child, input, '/dev/null']);
-  const counts = JSON.parse(oFilter.stdout) as { read: number; accepted: number; written: number };
+    const [tFilter, oFilter] = compare(['tcpdump', ['-r', input, '-w', theirsOut, 'tcp port 80']], [process.execPath, [child, input, oursOut, 'tcp port 80']]);
+    const same = Buffer.compare(readFileSync(theirsOut), readFileSync(oursOut)) === 0;
+    const [tAll, oAll] = compare(['tcpdump', ['-r', input, '-w', '/dev/null']], [process.execPath, [child, input, '/dev/null']]);
+    const counts = JSON.parse(oFilter.stdout) as { read: number; accepted: number; written: number };
 
-  const mb = size / 1e6;
-  const row = (name: string, t: Timing, o: Timing) =>
-    `| ${name} | ${t.seconds.toFixed(2)} s (${(mb / t.seconds).toFixed(0)} MB/s) | ${o.seconds.toFixed(2)} s (${(mb / o.seconds).toFixed(0)} MB/s) | **${(t.seconds / o.seconds).toFixed(2)}×** | ${(t.peakKiB / 1024).toFixed(1)} MiB | ${(o.peakKiB / 1024).toFixed(1)} MiB |`;
-  console.log(`Input: ${PACKETS.toLocaleString('en')} packets, ${mb.toFixed(0)} MB pcap; median of ${RUNS} runs after a warm-up; both sides are child processes (start-up included).\n`);
-  console.log('| case | tcpdump | bpfkit | throughput ratio (bpfkit / tcpdump) | tcpdump peak RSS | bpfkit peak RSS |');
-  console.log('|---|---|---|---|---|---|');
-  console.log(row("read + filter `tcp port 80` + write", tFilter, oFilter));
-  console.log(row('read + write all to /dev/null', tAll, oAll));
-  console.log(`\n${counts.read} read, ${counts.accepted} accepted, ${counts.written} written; output ${same ? 'byte-identical to' : 'DIFFERENT from'} tcpdump's; the filter compiled by bpfkit and run by its JIT (batch form).`);
-  if (!same) process.exitCode = 1;
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+    const mb = size / 1e6;
+    const row = (name: string, t: Timing, o: Timing) =>
+      `| ${name} | ${t.seconds.toFixed(2)} s (${(mb / t.seconds).toFixed(0)} MB/s) | ${o.seconds.toFixed(2)} s (${(mb / o.seconds).toFixed(0)} MB/s) | **${(t.seconds / o.seconds).toFixed(2)}×** | ${t.cpu.toFixed(2)} s / ${o.cpu.toFixed(2)} s | ${(t.peakKiB / 1024).toFixed(1)} MiB | ${(o.peakKiB / 1024).toFixed(1)} MiB |`;
+    console.log(`Input: ${PACKETS.toLocaleString('en')} packets, ${mb.toFixed(0)} MB pcap; median of ${RUNS} alternating runs (by wall time) after a warm-up; both sides are child processes (start-up included); load average ${loadavg()[0].toFixed(1)} at the start.\n`);
+    console.log('| case | tcpdump (wall) | bpfkit (wall) | throughput ratio (bpfkit / tcpdump) | CPU user+sys tcpdump / bpfkit | tcpdump peak RSS | bpfkit peak RSS |');
+    console.log('|---|---|---|---|---|---|---|');
+    console.log(row("read + filter `tcp port 80` + write", tFilter, oFilter));
+    console.log(row('read + write all to /dev/null', tAll, oAll));
+    console.log(`\n${counts.read} read, ${counts.accepted} accepted, ${counts.written} written; output ${same ? 'byte-identical to' : 'DIFFERENT from'} tcpdump's; the filter compiled by bpfkit and run by its JIT (batch form).`);
+    if (!same) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

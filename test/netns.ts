@@ -232,7 +232,7 @@ const answerTo = (q) => {
 };
 let ready = 0; const up = () => { if (++ready === 3) console.log('ready'); };
 for (const family of ['udp4', 'udp6']) {
-  const s = dgram.createSocket(family); s.on('message', (m, r) => { try { s.send(answerTo(m), r.port, r.address); } catch {} });
+  const s = dgram.createSocket({ type: family, ipv6Only: family === 'udp6' }); s.on('error', (e) => { console.error(String(e)); process.exit(1); }); s.on('message', (m, r) => { try { s.send(answerTo(m), r.port, r.address); } catch {} });
   s.bind(53, family === 'udp4' ? '0.0.0.0' : '::', up);
 }
 net.createServer((c) => { c.on('data', () => c.end('HTTP/1.0 200 OK\\r\\n\\r\\nhello\\n')); c.on('error', () => {}); }).listen(8080, '::', up);
@@ -283,12 +283,14 @@ for seq in range(1, 4):
 function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms: ${seen}`)), timeoutMs);
+    let other = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms: ${seen} ${other}`)), timeoutMs);
     child[stream]?.on('data', (d: Buffer) => {
       seen += d;
       if (pattern.test(seen)) { clearTimeout(timer); resolve(); }
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before starting: ${seen}`)); });
+    child[stream === 'stdout' ? 'stderr' : 'stdout']?.on('data', (d: Buffer) => { other += d; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before starting: ${seen} ${other}`)); });
   });
 }
 

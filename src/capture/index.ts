@@ -8,5 +8,6 @@ export {
   type InterfaceInfo as LiveInterfaceInfo, type InterfaceAddress, type ConnectionStatus,
 } from './interfaces.js';
 export { CaptureError, type CaptureErrorCode } from './errors.js';
+export { formatCaptureStats } from './stats.js';
 export { SyscallError } from './syscalls.js';
 export { RingGeometryError } from './tpacket.js';

@@ -54,7 +54,12 @@ export interface InterfaceInfo {
   readonly linkTypeName: string;
 }
 
-/** Thrown when an interface name does not name an interface. */
+/**
+ * Thrown when an interface name does not name an interface.
+ *
+ * @example
+ * try { await openLive('nope0'); } catch (e) { if (e instanceof NoSuchInterfaceError) console.log(e.interfaceName); }
+ */
 export class NoSuchInterfaceError extends Error {
   constructor(readonly interfaceName: string, detail?: string) {
     super(`no such interface "${interfaceName}"${detail ? `: ${detail}` : ''}`);

@@ -11,7 +11,6 @@ import { Readable } from 'node:stream';
 import type { Program } from '../bpf/program.js';
 import { jit, type CompiledFilter } from '../bpf/jit.js';
 import { verify } from '../bpf/verifier.js';
-import { linkType as linkTypeInfo } from '../bpf/linktypes.js';
 import type { AncillaryContext } from '../bpf/context.js';
 import type { PacketBatch } from '../bpf/batch.js';
 import type { PacketRecord } from '../pcap/record.js';
@@ -23,8 +22,9 @@ import { DLT_LINUX_SLL, DLT_LINUX_SLL2, cookedHeaderLength, dltForArphrd, writeC
 import { openPacketSocket } from './packet-socket.js';
 import type { RingBlock, RxRing } from './ring.js';
 import {
-  MSG_DONTWAIT, MSG_TRUNC, PACKET_OUTGOING, PACKET_STATISTICS, SIOCGSTAMPNS, SOL_PACKET,
-  type WaitMethod, type Waiter, close as closeFd, getsockopt, ioctl, recvfrom, sendto, waitReadable,
+  MSG_DONTWAIT, MSG_TRUNC, PACKET_OUTGOING, PACKET_STATISTICS, POLLERR, POLLHUP, POLLNVAL, SIOCGSTAMPNS, SOL_PACKET,
+  SOL_SOCKET, SO_ERROR, SyscallError, errno, type WaitMethod, type Waiter, close as closeFd, getsockopt, getsockoptInt,
+  ioctl, pollOne, recvfrom, sendto, waitReadable,
 } from './syscalls.js';
 import {
   FRAME_LEN, FRAME_MAC, FRAME_NET, FRAME_NSEC, FRAME_SEC, FRAME_SLL, FRAME_SNAPLEN, FRAME_STATUS, FRAME_VLAN_TCI,
@@ -98,8 +98,17 @@ const RECV_BURST = 256;
  * for await (const pkt of live) { console.log(pkt.len); if (++n === 10) break; }
  * await live.close();
  */
-export async function openLive(ifname: string, options: LiveOptions = {}): Promise<LiveCapture> {
-  return new LiveCapture(ifname, options);
+export function openLive(ifname: string, options: LiveOptions = {}): Promise<LiveCapture> {
+  const spec = options.filter;
+  if (typeof spec === 'string') {
+    return loadFilter(spec).then((filter) => new LiveCapture(ifname, { ...options, filter: filter ?? undefined }));
+  }
+  // With a Program the socket opens before this returns (callers may rely on the thread's namespace).
+  try {
+    return Promise.resolve(new LiveCapture(ifname, { ...options, filter: spec }));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /**
@@ -147,7 +156,7 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
   private readonly stamp = new Uint8Array(16);
 
   /** @internal Use `openLive`. */
-  constructor(ifname: string, options: LiveOptions) {
+  constructor(ifname: string, options: Omit<LiveOptions, 'filter'> & { filter?: FilterSpec | CaptureFilter }) {
     const snaplen = options.snaplen ?? DEFAULT_SNAPLEN;
     if (!Number.isInteger(snaplen) || snaplen <= 0 || snaplen > DEFAULT_SNAPLEN) {
       throw new CaptureError('BAD_OPTION', `snaplen ${snaplen} must be an integer from 1 to ${DEFAULT_SNAPLEN}`);
@@ -183,7 +192,11 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
     this.waitMethod = options.wait;
     this.loopbackIndex = loopbackIndex();
     const useRing = options.ring ?? true;
-    const plan = this.planFilter(options.filter ?? null);
+    const spec = options.filter ?? null;
+    if (typeof spec === 'string') {
+      throw new CaptureError('BAD_OPTION', `filter "${spec}": an expression needs the compiler loaded first; open with openLive()`);
+    }
+    const plan = this.planFilter(spec);
     const blockTimeoutMs = options.immediate ? 1 : options.timeout ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(blockTimeoutMs) || blockTimeoutMs < 0) {
       throw new CaptureError('BAD_OPTION', `timeout ${blockTimeoutMs} must be a non-negative integer (ms)`);
@@ -231,7 +244,7 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
     if (this.filterLocked) {
       throw new CaptureError('FILTER_LOCKED', `the filter of the capture on ${this.interfaceName} is locked (lockFilter)`);
     }
-    const plan = this.planFilter(filter);
+    const plan = this.planFilter(await loadFilter(filter));
     swapFilter(this.fd, plan.kernel ?? ACCEPT_ALL);
     this.installUserFilter(plan);
     if (this.ring) this.rerunBlocks = this.ring.geometry.blockCount + 1;
@@ -410,10 +423,10 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
   }
 
   /** Splits a filter into what runs in the kernel and what must run here. */
-  private planFilter(filter: FilterSpec | null): { kernel: Program | null; user: Program | null } {
+  private planFilter(filter: Program | CaptureFilter | null): { kernel: Program | null; user: Program | null } {
     if (filter === null) return { kernel: null, user: null };
     // Expressions compile for the capture's link type (cooked for "any").
-    const prog = new CaptureFilter(filter).program(this.linkType);
+    const prog = filter instanceof CaptureFilter ? filter.program(this.linkType) : filter;
     verify(prog, { mode: 'linux' });
     if (!this.cookedLength) return { kernel: prog, user: prog };
     const kernel = cookedToKernel(prog, this.linkType === DLT_LINUX_SLL ? SLL_LAYOUT : SLL2_LAYOUT);
@@ -461,7 +474,19 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
       const block = ring.take();
       if (block) return block;
       if (!(await this.waitReadable())) return null;
+      if (!ring.ready()) this.checkSocketError();
     }
+  }
+
+  /**
+   * A socket that wakes its waiter with nothing to read has an error pending:
+   * the interface went down (ENETDOWN) or away (ENODEV). Waiting again would
+   * spin, so the error ends the capture's reading, naming the interface.
+   */
+  private checkSocketError(): void {
+    if (this.closed || !(pollOne(this.fd, 0) & (POLLERR | POLLHUP | POLLNVAL))) return;
+    const err = getsockoptInt(this.fd, SOL_SOCKET, SO_ERROR, 'SO_ERROR');
+    throw new SyscallError('poll', err || errno.EIO, `capture on ${this.interfaceName}: the interface went down or away`);
   }
 
   /** Refills the record queue from the next block or burst of datagrams; false once closed. */
@@ -483,6 +508,8 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
         if (this.closed) return false;
         if (this.receiveBurst() > 0) return true;
         if (!(await this.waitReadable())) return false;
+        if (this.receiveBurst() > 0) return true;
+        this.checkSocketError();
       }
     } finally {
       this.reading = false;
@@ -622,7 +649,7 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
     const room = buf.subarray(dataAt, dataAt + Math.min(this.snaplen, 65536));
     let n = 0;
     for (let i = 0; i < RECV_BURST; i++) {
-      const got = recvfrom(this.fd, room, MSG_DONTWAIT | MSG_TRUNC, addr);
+      const got = recvfrom(this.fd, room, MSG_DONTWAIT | MSG_TRUNC, addr, `capture on ${this.interfaceName}`);
       if (!got) break;
       const v = new DataView(addr.buffer);
       const pkttype = addr[10];
@@ -691,6 +718,15 @@ function ancillary(bytes: Uint8Array, view: DataView, frame: number, status: num
   };
 }
 
+/** An expression's compiler is loaded on demand (it is bpfkit's largest module); Programs pass through. */
+async function loadFilter(spec: FilterSpec | CaptureFilter | undefined): Promise<Program | CaptureFilter | null> {
+  if (spec === undefined) return null;
+  if (typeof spec !== 'string') return spec;
+  const filter = new CaptureFilter(spec);
+  await filter.load();
+  return filter;
+}
+
 let cachedLoopback: number | null = null;
 /** The loopback interface's index in this network namespace (outgoing copies on it are dropped, as libpcap does). */
 function loopbackIndex(): number {
@@ -701,9 +737,4 @@ function loopbackIndex(): number {
     cachedLoopback = -1;
   }
   return cachedLoopback;
-}
-
-/** @internal The DLT name of a capture, for messages. */
-export function linkTypeName(dlt: number): string {
-  return linkTypeInfo(dlt).name;
 }

@@ -52,7 +52,7 @@ export interface PacketSocket {
  * const { fd, ring } = openPacketSocket({ ifindex: 3, cooked: false, program: prog, ring: geometry });
  */
 export function openPacketSocket(opts: PacketSocketOptions): PacketSocket {
-  const fd = socket(AF_PACKET, (opts.cooked ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0);
+  const fd = socket(AF_PACKET, (opts.cooked ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0, 'AF_PACKET packet socket; needs CAP_NET_RAW (root, or a user namespace: unshare -rn)');
   let ring: RxRing | null = null;
   try {
     if (opts.program) attachFilter(fd, opts.program);

@@ -33,6 +33,7 @@ export const IPPROTO_UDP = 17;
 export const ETH_P_ALL = 0x0003;
 
 export const SOL_SOCKET = 1;
+export const SO_ERROR = 4;
 export const SO_RCVBUF = 8;
 export const SO_RCVBUFFORCE = 33;
 export const SO_ATTACH_FILTER = 26;
@@ -175,8 +176,8 @@ const setsockoptFprog = libc.func('int setsockopt(int fd, int level, int name, c
  * @example
  * const fd = socket(AF_PACKET, SOCK_RAW, 0); // receives nothing until bound
  */
-export function socket(domain: number, type: number, protocol: number): number {
-  return check(c.socket(domain, type, protocol) as number, 'socket', `domain ${domain}, type ${type}, protocol ${protocol}`);
+export function socket(domain: number, type: number, protocol: number, context?: string): number {
+  return check(c.socket(domain, type, protocol) as number, 'socket', context ?? `domain ${domain}, type ${type}, protocol ${protocol}`);
 }
 
 /**
@@ -262,13 +263,13 @@ export interface Received {
  * const addr = new Uint8Array(20);
  * const r = recvfrom(fd, buf, MSG_DONTWAIT | MSG_TRUNC, addr);
  */
-export function recvfrom(fd: number, buf: Uint8Array, flags: number, addr?: Uint8Array): Received | null {
+export function recvfrom(fd: number, buf: Uint8Array, flags: number, addr?: Uint8Array, context?: string): Received | null {
   const alen = [addr ? addr.length : 0];
   const n = Number(c.recvfrom(fd, buf, buf.length, flags, addr ?? null, addr ? alen : null));
   if (n < 0) {
     const e = koffi.errno();
     if (e === errno.EAGAIN || e === errno.EINTR) return null;
-    throw new SyscallError('recvfrom', e, `fd ${fd}`);
+    throw new SyscallError('recvfrom', e, context ?? `fd ${fd}`);
   }
   const copied = flags & MSG_TRUNC ? Math.min(n, buf.length) : n;
   return { copied, length: n, addrLength: alen[0] };

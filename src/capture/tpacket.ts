@@ -63,7 +63,12 @@ export interface RingGeometry {
   readonly blockTimeoutMs: number;
 }
 
-/** Thrown when ring options break the kernel's rules. */
+/**
+ * Thrown when ring options break the kernel's rules.
+ *
+ * @example
+ * ringGeometry({ bufferSize: 1 << 20, snaplen: 1500, blockTimeoutMs: 10, blockSize: 5000 }) // throws RingGeometryError
+ */
 export class RingGeometryError extends Error {
   constructor(message: string) {
     super(message);

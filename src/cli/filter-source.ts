@@ -8,7 +8,7 @@ import { assemble } from '../bpf/text.js';
 import { verify } from '../bpf/verifier.js';
 import { linkType as linkTypeInfo, fromFileLinkType, LINK_TYPES } from '../bpf/linktypes.js';
 import type { Program } from '../bpf/program.js';
-import * as filterLayer from '../filter/index.js';
+import { compile } from '../filter/index.js';
 import type { CliOptions } from './options.js';
 
 /** A failure the command reports as `bpfdump: message` and exit status 1. */
@@ -18,8 +18,6 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
-
-type Compile = (expression: string, options: { linkType: string | number; optimize?: boolean; snaplen?: number }) => Program;
 
 /**
  * The filter expression: the -F file's text (comments after '#' removed, as
@@ -74,8 +72,6 @@ export function requestedDlt(o: CliOptions): number {
  */
 export function compileExpression(expression: string, dlt: number, o: CliOptions, always = false): Program | undefined {
   if (expression.trim() === '' && !always) return undefined;
-  const compile = (filterLayer as Record<string, unknown>).compile as Compile | undefined;
-  if (typeof compile !== 'function') throw new CommandError('this build of bpfkit has no filter compiler (src/filter exports no compile): use --program');
   try {
     return compile(expression, { linkType: linkTypeName(dlt), optimize: !o.noOptimize, snaplen: o.snaplen ?? 262144 });
   } catch (e) {

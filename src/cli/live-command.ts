@@ -50,7 +50,8 @@ export function listLinkTypesCommand(o: CliOptions): number {
     const t = LINK_TYPES.find((x) => x.dlt === d);
     return `  ${t ? `${t.name} (${t.description})` : d}`;
   });
-  process.stdout.write(`Data link types for ${name} (use option -y to set):\n${lines.join('\n')}\n`);
+  // tcpdump prints this list on stderr.
+  process.stderr.write(`Data link types for ${name} (use option -y to set):\n${lines.join('\n')}\n`);
   return 0;
 }
 

@@ -7,10 +7,9 @@ import { AssembleError } from '../bpf/assemble-error.js';
 import { VerifyError } from '../bpf/verifier.js';
 import { CaptureFormatError } from '../pcap/index.js';
 import { CommandError } from './filter-source.js';
-import { listInterfacesCommand, listLinkTypesCommand, liveCommand } from './live-command.js';
 import { parseCommandLine, UsageError, type CliOptions } from './options.js';
 import { compileCommand, programCommand } from './program-command.js';
-import { readCommand } from './read-command.js';
+import { fileLinkType, readCommand } from './read-command.js';
 import { helpText, USAGE, versionText } from './usage.js';
 
 /** Errors whose message is already meant for a person; anything else is a bug and says so. */
@@ -42,17 +41,35 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function run(o: CliOptions): Promise<number> | number {
+// Live capture and XDP load the kernel bindings (koffi): only commands that need them import them.
+const live = () => import('./live-command.js');
+
+async function run(o: CliOptions): Promise<number> {
   if (o.help) { process.stdout.write(`${helpText()}\n`); return 0; }
   if (o.version) { process.stdout.write(`${versionText()}\n`); return 0; }
   checkCombinations(o);
-  if (o.listInterfaces) return listInterfacesCommand();
-  if (o.listDataLinkTypes) return listLinkTypesCommand(o);
+  if (o.listInterfaces) return (await live()).listInterfacesCommand();
+  if (o.listDataLinkTypes) return (await live()).listLinkTypesCommand(o);
   const showsProgram = o.dump > 0 || o.asm || o.cfg || o.dot || o.verifyOnly;
   if (o.program !== undefined && (showsProgram || (o.readFile === undefined && o.interface === undefined))) return programCommand(o);
-  if (showsProgram) return compileCommand(o);
+  if (showsProgram) return compileForSource(o);
   if (o.readFile !== undefined) return readCommand(o);
-  return liveCommand(o);
+  if (o.xdp !== undefined) return (await import('./xdp-command.js')).xdpCommand(o);
+  return (await live()).liveCommand(o);
+}
+
+/** -d and friends compile for the link type of -y, of the -r file, or of the -i interface, as tcpdump does. */
+async function compileForSource(o: CliOptions): Promise<number> {
+  if (o.linkTypeName !== undefined) return compileCommand(o);
+  if (o.readFile !== undefined) return compileCommand(o, await fileLinkType(o.readFile));
+  if (o.interface !== undefined) {
+    const { listInterfaces } = await import('../capture/index.js');
+    const info = listInterfaces().find((i) => i.name === o.interface);
+    if (!info) throw new CommandError(`${o.interface}: No such device exists`);
+    return compileCommand(o, info.linkType);
+  }
+  process.stderr.write('Warning: assuming Ethernet\n');
+  return compileCommand(o);
 }
 
 /** Flags that make no sense together, refused before anything is opened. */
@@ -65,5 +82,6 @@ function checkCombinations(o: CliOptions): void {
   }
   if ((o.fileSize !== undefined || o.rotateSeconds !== undefined) && o.writeFile === '-') throw new UsageError('file rotation cannot write to stdout');
   if (o.countOnly && o.readFile === undefined) throw new UsageError('--count requires -r');
-  if (o.xdp !== undefined) throw new CommandError('--xdp: this build of bpfkit has no XDP attach (src/ebpf exports none yet)');
+  if (o.xdp !== undefined && o.interface === undefined) throw new UsageError('--xdp requires -i');
+  if (o.xdp !== undefined && (o.readFile !== undefined || o.writeFile !== undefined)) throw new UsageError('--xdp cannot be used with -r or -w');
 }

@@ -6,7 +6,8 @@
  */
 import { disassemble, type TextFormat } from '../bpf/text.js';
 import type { Program } from '../bpf/program.js';
-import { compileExpression, expressionOf, loadProgram, requestedDlt } from './filter-source.js';
+import { buildCfg, dumpCfg } from '../filter/index.js';
+import { compileExpression, expressionOf, linkTypeName, loadProgram, requestedDlt } from './filter-source.js';
 import type { CliOptions } from './options.js';
 import { graphDot, graphText } from './program-graph.js';
 
@@ -55,7 +56,13 @@ export function programCommand(o: CliOptions): number {
  * compileCommand(parseCommandLine(['-y', 'EN10MB', '-ddd', 'ip'])) // 0
  */
 export function compileCommand(o: CliOptions, dlt = requestedDlt(o)): number {
-  const prog = compileExpression(expressionOf(o), dlt, o, true)!;
+  const expression = expressionOf(o);
+  const prog = compileExpression(expression, dlt, o, true)!;
+  if (o.cfg && !o.dot) {
+    // The compiler's own graph first (before any optimization), then the blocks of the Program it became.
+    const graph = dumpCfg(buildCfg(expression, { linkType: linkTypeName(dlt), snaplen: o.snaplen ?? 262144 }));
+    process.stdout.write(`; control-flow graph of the expression, before optimization\n${graph}\n; basic blocks of the ${o.noOptimize ? 'unoptimized' : 'optimized'} program\n`);
+  }
   process.stdout.write(renderProgram(prog, o));
   return 0;
 }

@@ -25,6 +25,23 @@ export function linkTypeLabel(dlt: number): string {
   return t ? `${t.name} (${t.description})` : `${dlt}`;
 }
 
+/**
+ * The link type (DLT) of a capture file's first interface.
+ *
+ * @example
+ * await fileLinkType('in.pcap') // 1
+ */
+export async function fileLinkType(file: string): Promise<number> {
+  const reader = readCapture(file);
+  try {
+    return (await reader.open()).interfaces[0]?.linkType ?? 1;
+  } catch (e) {
+    throw new CommandError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+  } finally {
+    await reader.close();
+  }
+}
+
 /** Reads a file in large chunks, counting the bytes handed on (for the progress bar). */
 async function* countingChunks(path: string, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {

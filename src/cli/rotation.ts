@@ -73,6 +73,8 @@ export class RotatingWriter {
   private bytes = 0;
   private opened = 0;
   private readonly now: () => number;
+  /** -G with -W: the last file is done and the run is over. */
+  private full = false;
   /** Packets written, across files. */
   written = 0;
   /** Every file name opened, in order. */
@@ -92,6 +94,7 @@ export class RotatingWriter {
 
   /** Writes one packet, rotating first when due; false when rotation says to stop. */
   async write(record: PacketRecord): Promise<boolean> {
+    if (this.full) return false;
     if (!this.writer) this.open();
     const sizeDue = this.o.fileSize !== undefined && this.bytes > this.o.fileSize * 1_000_000;
     const timeDue = this.o.seconds !== undefined && this.now() - this.opened >= this.o.seconds * 1000;
@@ -99,7 +102,7 @@ export class RotatingWriter {
       await this.writer!.close();
       this.index++;
       if (this.o.fileCount !== undefined) {
-        if (this.o.fileSize === undefined && this.index >= this.o.fileCount) { this.writer = undefined; return false; }
+        if (this.o.fileSize === undefined && this.index >= this.o.fileCount) { this.writer = undefined; this.full = true; return false; }
         this.index %= this.o.fileCount;
       }
       this.open();
@@ -117,6 +120,7 @@ export class RotatingWriter {
   }
 
   async close(): Promise<void> {
+    if (this.full) return;
     if (!this.writer) this.open();
     await this.writer!.close();
   }

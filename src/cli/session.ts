@@ -73,6 +73,8 @@ export class PacketSession {
     if (this.printing) {
       const pending = this.out.line(this.printer.format(record));
       if (pending) await pending;
+      // Whoever read the lines has gone (`| head`): nothing more to do unless a file is being written.
+      if (this.out.closed && !this.writer && !this.rotating) this.stopped = true;
     }
     if (this.o.packetBuffered) { await this.writer?.flush(); await this.rotating?.flush(); }
     this.handled++;

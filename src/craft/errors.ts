@@ -1,11 +1,17 @@
-/** Thrown when a packet builder is given something it cannot encode; the message names the builder, the field and the value. */
+/**
+ * Thrown when a packet builder is given something it cannot encode; the message names the builder, the field and the value.
+ *
+ * @example
+ * try { ipv4({ src: '10.0.0.1', dst: '10.0.0.2', ttl: 300 }, udp({ sport: 1, dport: 2 })); }
+ * catch (e) { if (e instanceof CraftError) console.log(e.field); } // 'ttl'
+ */
 export class CraftError extends Error {
   /**
    * @example
    * throw new CraftError('ipv4', 'ttl', 300, 'must be 0..255');
    */
   constructor(readonly builder: string, readonly field: string, readonly value: unknown, reason: string) {
-    super(`${builder}: ${field} ${describe(value)} ${reason}`);
+    super(value === undefined ? `${builder}: ${field} ${reason}` : `${builder}: ${field} ${describe(value)} ${reason}`);
     this.name = 'CraftError';
   }
 }

@@ -154,6 +154,8 @@ export function wlanManagement(options: { subtype: number; dst: Address; src: Ad
       case WLAN_SUBTYPE.DEAUTH:
       case WLAN_SUBTYPE.DISASSOC: body = Uint8Array.of(3, 0); break; // reason: leaving
       case WLAN_SUBTYPE.ASSOC_REQ: body = concat(Uint8Array.of(0x01, 0x04, 10, 0), element); break;
+      // Block Ack category, ADDBA request: dialog token, parameters (TID 0, 64 buffers), timeout, starting sequence.
+      case WLAN_SUBTYPE.ACTION: body = Uint8Array.of(3, 0, 1, 0x02, 0x10, 0, 0, 0x10, 0); break;
       default: body = new Uint8Array(0);
     }
   }
@@ -167,6 +169,7 @@ export function wlanManagement(options: { subtype: number; dst: Address; src: Ad
  * wlanControl({ subtype: WLAN_SUBTYPE.RTS, receiver: '02:00:00:00:00:02', transmitter: '02:00:00:00:00:01', duration: 300 })
  */
 export function wlanControl(options: { subtype: number; receiver: Address; transmitter?: Address; duration?: number }): Uint8Array {
-  const body = options.subtype === WLAN_SUBTYPE.BAR ? new Uint8Array(4) : options.subtype === WLAN_SUBTYPE.BA ? new Uint8Array(12) : new Uint8Array(0);
+  // BAR and BA carry a control field (compressed bitmap) and a starting sequence; BA adds its 8-byte bitmap.
+  const body = options.subtype === WLAN_SUBTYPE.BAR ? Uint8Array.of(0x04, 0, 0x10, 0) : options.subtype === WLAN_SUBTYPE.BA ? Uint8Array.of(0x04, 0, 0x10, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0) : new Uint8Array(0);
   return wlanFrame({ type: WLAN_TYPE.CTL, subtype: options.subtype, addr1: options.receiver, addr2: options.transmitter, duration: options.duration }, body);
 }

@@ -75,20 +75,22 @@ export function ipv6(options: Ipv6Options, payload: Payload = new Uint8Array(0))
   return { kind: 'datagram', bytes: out, etherType: ETHERTYPE.IPV6 };
 }
 
-/** Builds a TLV options header (hop-by-hop or destination options), padded with Pad1/PadN to 8 bytes. */
-function optionsHeader(type: number, options: ByteSource | undefined): Ipv6Extension {
-  const raw = toBytes(options ?? []);
-  const total = Math.max(8, (2 + raw.length + 7) & ~7);
+/**
+ * An extension header in the common layout: next header, length in 8-byte units
+ * beyond the first 8, body, zero padding to 8 bytes — with Pad1/PadN options
+ * filling the gap when the body is a TLV options list.
+ */
+function extensionHeader(type: number, body: Uint8Array, tlvPadding: boolean): Ipv6Extension {
+  const total = Math.max(8, (2 + body.length + 7) & ~7);
   return {
     type,
     encode(next) {
       const out = new Uint8Array(total);
       out[0] = next;
       out[1] = total / 8 - 1;
-      out.set(raw, 2);
-      const pad = total - 2 - raw.length;
-      if (pad === 1) out[2 + raw.length] = 0; // Pad1
-      else if (pad >= 2) { out[2 + raw.length] = 1; out[3 + raw.length] = pad - 2; } // PadN
+      out.set(body, 2);
+      const pad = total - 2 - body.length;
+      if (tlvPadding && pad >= 2) { out[2 + body.length] = 1; out[3 + body.length] = pad - 2; } // PadN (Pad1 is a zero byte)
       return out;
     },
   };
@@ -101,7 +103,7 @@ function optionsHeader(type: number, options: ByteSource | undefined): Ipv6Exten
  * ipv6({ src, dst, extensions: [hopByHop([0x05, 0x02, 0x00, 0x00])] }, icmpv6({ type: 143 })) // Router Alert (MLD)
  */
 export function hopByHop(options?: ByteSource): Ipv6Extension {
-  return optionsHeader(IPPROTO.HOPOPTS, options);
+  return extensionHeader(IPPROTO.HOPOPTS, toBytes(options ?? []), true);
 }
 
 /**
@@ -111,7 +113,7 @@ export function hopByHop(options?: ByteSource): Ipv6Extension {
  * ipv6({ src, dst, extensions: [destinationOptions()] }, udp({ sport: 1, dport: 2 }))
  */
 export function destinationOptions(options?: ByteSource): Ipv6Extension {
-  return optionsHeader(IPPROTO.DSTOPTS, options);
+  return extensionHeader(IPPROTO.DSTOPTS, toBytes(options ?? []), true);
 }
 
 /**
@@ -167,16 +169,5 @@ export function fragmentHeader(options: { id: number; offset?: number; more?: bo
  * genericExtension(135, new Uint8Array(6)) // a Mobility header
  */
 export function genericExtension(type: number, body: ByteSource): Ipv6Extension {
-  const raw = toBytes(body);
-  const total = Math.max(8, (2 + raw.length + 7) & ~7);
-  return {
-    type: checkUint('genericExtension', 'type', type, 0xff),
-    encode(next) {
-      const out = new Uint8Array(total);
-      out[0] = next;
-      out[1] = total / 8 - 1;
-      out.set(raw, 2);
-      return out;
-    },
-  };
+  return extensionHeader(checkUint('genericExtension', 'type', type, 0xff), toBytes(body), false);
 }

@@ -4,6 +4,7 @@
  * types, 802.11 frame kinds and DS bits, radiotap layouts, pflog fields, ...).
  */
 import { crc32 } from './checksum.js';
+import { CraftError } from './errors.js';
 import { concat } from './bytes.js';
 import { ARPHRD, SLL_PACKET_TYPE } from './cooked.js';
 import { BSD_AF } from './loopback.js';
@@ -13,6 +14,7 @@ import { ETHERTYPE, type Datagram } from './layers.js';
 import { PF_ACTION, PF_DIRECTION, PF_REASON } from './pflog.js';
 import { POOLS } from './pools.js';
 import { PPP_PROTOCOL, ppp } from './ppp.js';
+import { pppoeSession } from './pppoe.js';
 import { radiotap, type RadiotapFields } from './radiotap.js';
 import type { Random } from './random.js';
 import type { GeneratedDatagram, TrafficGenerator, TrafficScope } from './traffic.js';
@@ -46,11 +48,16 @@ function withLink(bytes: Uint8Array, inner: GeneratedDatagram, text: string): Ge
 export class LinkMix {
   constructor(private readonly rng: Random, private readonly traffic: TrafficGenerator, readonly linkType: number) {
     if (!(Object.values(CRAFT_LINK_TYPES) as number[]).includes(linkType)) {
-      throw new RangeError(`corpus: link type ${linkType} is not one the workshop builds (supported DLTs: ${Object.entries(CRAFT_LINK_TYPES).map(([n, v]) => `${n}=${v}`).join(', ')})`);
+      throw new CraftError('LinkMix', 'linkType', linkType, `is not one the workshop builds (supported DLTs: ${Object.entries(CRAFT_LINK_TYPES).map(([n, v]) => `${n}=${v}`).join(', ')})`);
     }
   }
 
-  /** A network-layer packet this link type can carry. */
+  /**
+   * A network-layer packet this link type can carry.
+   *
+   * @example
+   * new LinkMix(rng, new TrafficGenerator(rng), 9).network().datagram.etherType // 0x0800, 0x86dd or 0x8847
+   */
   network(): GeneratedDatagram {
     const t = this.traffic;
     switch (this.linkType) {
@@ -216,15 +223,10 @@ export class LinkMix {
     const protocol = r.pick([PPP_PROTOCOL.LCP, PPP_PROTOCOL.LCP, PPP_PROTOCOL.IPCP, PPP_PROTOCOL.IPV6CP, PPP_PROTOCOL.CHAP]);
     const body = Uint8Array.of(r.range(1, 11), r.int(256), 0, 8, 1, 4, 5, 0xd4);
     const d: Datagram = { kind: 'datagram', bytes: body };
-    const bytes = dlt === CRAFT_LINK_TYPES.PPP_ETHER ? encapsulateControl(r.pick(POOLS.pppoeSessions), protocol, body) : ppp({ protocol }, d);
+    const bytes = dlt === CRAFT_LINK_TYPES.PPP_ETHER ? pppoeSession({ session: r.pick(POOLS.pppoeSessions), protocol }, d).bytes : ppp({ protocol }, d);
     const linkHeaderLength = bytes.length - body.length;
     return { bytes, linkHeaderLength, ends: [linkHeaderLength, bytes.length], text: `${linkName(dlt)} control protocol 0x${protocol.toString(16)}` };
   }
-}
-
-function encapsulateControl(session: number, protocol: number, body: Uint8Array): Uint8Array {
-  const head = Uint8Array.of(0x11, 0, session >>> 8, session & 0xff, (body.length + 2) >>> 8, (body.length + 2) & 0xff, protocol >>> 8, protocol & 0xff);
-  return concat(head, body);
 }
 
 function le32(v: number): Uint8Array {

@@ -3,7 +3,12 @@
  * the same for the same seed on every machine and Node version.
  */
 
-/** Deterministic random numbers from a 32-bit seed. */
+/**
+ * Deterministic random numbers from a 32-bit seed.
+ *
+ * @example
+ * const rng = new Random(7); rng.pick(POOLS.tcpPorts) // the same port every run
+ */
 export class Random {
   private a: number;
   private b: number;

@@ -8,7 +8,7 @@
  * Every generated packet records where its headers end (`ends`), so the
  * corpus can cut truncated copies exactly at header boundaries.
  */
-import { formatIpv4 } from './address.js';
+import { formatIpv4, ipv6Bytes } from './address.js';
 import { concat } from './bytes.js';
 import { arp } from './arp.js';
 import { dns, DNS_TYPE } from './dns.js';
@@ -75,7 +75,12 @@ export interface TrafficScope {
 export class TrafficGenerator {
   constructor(private readonly rng: Random) {}
 
-  /** An IPv4 address: pool host, host inside a pool net, or (rarely) anywhere. */
+  /**
+   * An IPv4 address: pool host, host inside a pool net, or (rarely) anywhere.
+   *
+   * @example
+   * gen.ipv4Host() // e.g. '192.168.1.10'
+   */
   ipv4Host(): string {
     const r = this.rng;
     const x = r.int(100);
@@ -89,12 +94,22 @@ export class TrafficGenerator {
     return `${r.range(1, 223)}.${r.int(256)}.${r.int(256)}.${r.range(1, 254)}`;
   }
 
-  /** An IPv4 destination: mostly hosts, sometimes multicast or broadcast. */
+  /**
+   * An IPv4 destination: mostly hosts, sometimes multicast or broadcast.
+   *
+   * @example
+   * gen.ipv4Dst() // e.g. '192.168.1.10'
+   */
   ipv4Dst(): string {
     return this.rng.chance(0.07) ? this.rng.pick(POOLS.ipv4Groups) : this.ipv4Host();
   }
 
-  /** An IPv6 address: pool host, host inside a pool net, or (rarely) anywhere. */
+  /**
+   * An IPv6 address: pool host, host inside a pool net, or (rarely) anywhere.
+   *
+   * @example
+   * gen.ipv6Host() // e.g. '2001:db8::1'
+   */
   ipv6Host(): string {
     const r = this.rng;
     const x = r.int(100);
@@ -106,7 +121,12 @@ export class TrafficGenerator {
     return `${(0x2000 + r.int(0x1000)).toString(16)}:${h()}:${h()}::${h()}`;
   }
 
-  /** An IPv6 destination: mostly hosts, sometimes multicast. */
+  /**
+   * An IPv6 destination: mostly hosts, sometimes multicast.
+   *
+   * @example
+   * gen.ipv6Dst() // e.g. '2001:db8::1'
+   */
   ipv6Dst(): string {
     return this.rng.chance(0.08) ? this.rng.pick(POOLS.ipv6Groups) : this.ipv6Host();
   }
@@ -285,7 +305,12 @@ export class TrafficGenerator {
       case 'na': seg = neighborAdvertisement({ target: this.ipv6Host(), solicited: r.chance(0.7), router: r.chance(0.2), targetLinkAddress: mac }); break;
       case 'rs': seg = routerSolicitation({ sourceLinkAddress: mac }); break;
       case 'ra': seg = routerAdvertisement({ prefixes: ['2001:db8:1::'], sourceLinkAddress: mac }); break;
-      case 'mld': seg = icmpv6({ type: r.pick([130, 131, 132, 143]), rest: 0 }, new Uint8Array(16)); break;
+      case 'mld': {
+        const type = r.pick([130, 131, 132, 143]);
+        // MLDv1 messages carry one address; an MLDv2 report counts its records (here one, change-to-exclude).
+        seg = type === 143 ? icmpv6({ type, rest: 1 }, concat(Uint8Array.of(4, 0, 0, 0), ipv6Bytes('ff02::fb'))) : icmpv6({ type, rest: type === 130 ? 1000 << 16 : 0 }, ipv6Bytes(type === 130 ? '::' : 'ff02::fb'));
+        break;
+      }
       default: seg = icmpv6({ type: kind === 'unreach' ? 1 : 2, code: kind === 'unreach' ? r.pick([0, 3, 4]) : 0, rest: kind === 'toobig' ? 1280 : 0 }, ipv6({ src: this.ipv6Host(), dst: this.ipv6Host() }, udp({ sport: 1, dport: 2 })).bytes);
     }
     return { segment: seg, headerLength: 8, text: `ICMPv6 type ${seg.bytes[0]}` };

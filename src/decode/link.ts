@@ -3,6 +3,7 @@
  * (what `-i any` captures), BSD NULL/LOOP and raw IP. Each prints its header
  * with -e, as tcpdump does, then hands the payload to the network layer.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { fromFileLinkType, LINK_TYPES } from '../bpf/linktypes.js';
 import { hex2, hex4, macText, u16, u32, u8 } from './bytes.js';
 import type { Dissector } from './dissector.js';
@@ -77,6 +78,22 @@ function printLlc(d: Dissector, buf: Uint8Array, length: number): void {
 
 const SLL_PACKET_TYPES = ['In', 'B', 'M', 'P', 'Out'];
 
+let interfaceNames: Map<number, string> | undefined;
+
+/** This machine's name for an interface index, as if_indextoname() gives it (read once from /sys). */
+function interfaceName(index: number): string | undefined {
+  if (!interfaceNames) {
+    interfaceNames = new Map();
+    try {
+      for (const name of readdirSync('/sys/class/net')) {
+        const n = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
+        if (Number.isInteger(n)) interfaceNames.set(n, name);
+      }
+    } catch { /* not Linux, or no sysfs: no names, as tcpdump without if_indextoname */ }
+  }
+  return interfaceNames.get(index);
+}
+
 /**
  * Linux cooked capture v1 (DLT_LINUX_SLL): 16-byte header, then an EtherType payload.
  *
@@ -87,7 +104,7 @@ export function printSll(d: Dissector, buf: Uint8Array, length: number): void {
   d.protocol = 'sll';
   const pkttype = u16(buf, 0), halen = u16(buf, 4), proto = u16(buf, 14);
   if (d.opts.linkHeader) {
-    d.print(`${SLL_PACKET_TYPES[pkttype] ?? `pkttype ${pkttype}`} `);
+    d.print(`${(SLL_PACKET_TYPES[pkttype] ?? '?').padStart(3)} `);
     if (halen > 0 && halen <= 8) d.print(`${macText(buf, 6, halen)} `);
     d.print(`ethertype ${etherTypeName(proto)} (0x${hex4(proto)}), length ${length}: `);
   }
@@ -105,8 +122,12 @@ export function printSll(d: Dissector, buf: Uint8Array, length: number): void {
 export function printSll2(d: Dissector, buf: Uint8Array, length: number): void {
   d.protocol = 'sll2';
   const proto = u16(buf, 0), ifindex = u32(buf, 4), pkttype = u8(buf, 10), halen = u8(buf, 11);
+  // tcpdump names the interface as this machine knows the index (if_indextoname), then the direction.
+  const ifname = interfaceName(ifindex);
+  if (ifname !== undefined) d.print(`${ifname.padEnd(5)} `);
+  d.print(`${(SLL_PACKET_TYPES[pkttype] ?? '?').padEnd(3)} `);
   if (d.opts.linkHeader) {
-    d.print(`ifindex ${ifindex} ${SLL_PACKET_TYPES[pkttype] ?? `pkttype ${pkttype}`} `);
+    d.print(`ifindex ${ifindex} `);
     if (halen > 0 && halen <= 8) d.print(`${macText(buf, 12, halen)} `);
     d.print(`ethertype ${etherTypeName(proto)} (0x${hex4(proto)}), length ${length}: `);
   }

@@ -20,6 +20,7 @@ import type { Semantics } from '../bpf/context.js';
 import { compile } from '../filter/index.js';
 import { type Atom, type Expr, ExprEmitter, ExprTable, RUNTIME } from './expr.js';
 import { acceptPaths, type AcceptPath, type OpaqueReason } from './paths.js';
+import { type Bucket, insert, largestLeaf, newBucket, remove as removeFiled, visit } from './bucket.js';
 
 export interface FilterSetOptions {
   /** Link type for expressions given as text (DLT name or number); default EN10MB. */
@@ -57,14 +58,16 @@ interface FilterEntry<Id> {
 interface PathEntry<Id> {
   readonly filter: FilterEntry<Id>;
   readonly path: AcceptPath;
+  readonly atoms: AcceptPath['atoms'];
   check: (p: Uint8Array, wl: number) => boolean;
   table: DispatchTable<Id> | undefined;
   keyValue: number;
+  bucket: Bucket<PathEntry<Id>> | undefined;
 }
 
 interface DispatchTable<Id> {
   readonly expr: Expr;
-  readonly buckets: Map<number, PathEntry<Id>[]>;
+  readonly buckets: Map<number, Bucket<PathEntry<Id>>>;
   size: number;
   /** Conditions every path in the table has (besides its key): checked before the key is computed. */
   guard: Atom[];
@@ -111,6 +114,7 @@ export class FilterSet<Id = string> {
   private readonly whole: FilterEntry<Id>[] = [];
   private readonly checks = new Map<string, (p: Uint8Array, wl: number) => boolean>();
   private readonly guardFns = new Map<string, (p: Uint8Array, wl: number) => boolean>();
+  private readonly evaluators = new Map<string, (p: Uint8Array, wl: number) => number>();
   private dispatcher: Dispatcher<Id> | undefined;
   private readonly scratch: FilterEntry<Id>[] = [];
   private seq = 0;
@@ -150,7 +154,7 @@ export class FilterSet<Id = string> {
       this.whole.push(entry);
     } else {
       for (const path of analysis.paths) {
-        const pe: PathEntry<Id> = { filter: entry, path, check: ALWAYS, table: undefined, keyValue: 0 };
+        const pe: PathEntry<Id> = { filter: entry, path, atoms: path.atoms, check: ALWAYS, table: undefined, keyValue: 0, bucket: undefined };
         // The key is tested by the table look-up, so the path's check leaves it out.
         pe.check = this.checkFor(path, this.file(pe));
         paths.push(pe);
@@ -180,9 +184,7 @@ export class FilterSet<Id = string> {
         this.unindexed.splice(this.unindexed.indexOf(pe), 1);
         continue;
       }
-      const bucket = table.buckets.get(pe.keyValue)!;
-      bucket.splice(bucket.indexOf(pe), 1);
-      if (bucket.length === 0) table.buckets.delete(pe.keyValue);
+      if (removeFiled(pe)) table.buckets.delete(pe.keyValue);
       table.size--;
       if (table.size === 0) {
         this.tables.delete(table.expr.key);
@@ -283,7 +285,7 @@ export class FilterSet<Id = string> {
         key: t.expr.key,
         paths: t.size,
         buckets: t.buckets.size,
-        largestBucket: Math.max(0, ...[...t.buckets.values()].map((b) => b.length)),
+        largestBucket: Math.max(0, ...[...t.buckets.values()].map(largestLeaf)),
         guard: t.guard.map((a) => a.key),
       })),
       unindexedPaths: this.unindexed.length,
@@ -340,7 +342,7 @@ export class FilterSet<Id = string> {
       // guessed from how many distinct values its table holds: a field with few values (an
       // EtherType, an IP protocol) is a poor key however small its bucket is today. A new table
       // costs every packet a look-up.
-      const cost = table ? ((table.buckets.get(atom.right.value)?.length ?? 0) + 1) / (table.buckets.size + 1) : 2;
+      const cost = table ? ((table.buckets.get(atom.right.value)?.size ?? 0) + 1) / (table.buckets.size + 1) : 2;
       if (cost <= bestCost) { best = atom; bestCost = cost; } // later tests are more specific: ties go to them
     }
     if (!best || best.right.kind !== 'const') {
@@ -362,8 +364,8 @@ export class FilterSet<Id = string> {
       }
     }
     let bucket = table.buckets.get(value);
-    if (!bucket) table.buckets.set(value, (bucket = []));
-    bucket.push(pe);
+    if (!bucket) table.buckets.set(value, (bucket = newBucket<PathEntry<Id>>(undefined, value, new Set([best.left.key]))));
+    insert(bucket, pe, this.evaluator);
     table.size++;
     pe.table = table;
     pe.keyValue = value;
@@ -393,6 +395,19 @@ export class FilterSet<Id = string> {
     return new Function(...RUNTIME_NAMES, body)(...RUNTIME_VALUES) as (p: Uint8Array, wl: number) => boolean;
   }
 
+  /** A compiled function computing one value of a packet, -1 when it cannot be computed; shared per value. */
+  private readonly evaluator = (e: Expr): ((p: Uint8Array, wl: number) => number) => {
+    let fn = this.evaluators.get(e.key);
+    if (!fn) {
+      const em = new ExprEmitter('return -1;', this.semantics === 'linux');
+      const name = em.value(e);
+      const body = `return function value(p, wl) {\n${em.lines.join('\n')}\nreturn ${name};\n};`;
+      fn = new Function(...RUNTIME_NAMES, body)(...RUNTIME_VALUES) as (p: Uint8Array, wl: number) => number;
+      this.evaluators.set(e.key, fn);
+    }
+    return fn;
+  };
+
   private guardFunction(atom: Atom): (p: Uint8Array, wl: number) => boolean {
     let fn = this.guardFns.get(atom.key);
     if (!fn) {
@@ -419,8 +434,8 @@ export class FilterSet<Id = string> {
       }
       lines.push(...em.lines);
       lines.push(
-        `const e = T[${i}].get(${keyName});`,
-        'if (e !== undefined) for (let j = 0; j < e.length; j++) { const pe = e[j]; if (pe.check(p, wl)) out[c++] = pe.filter; }',
+        `const b = T[${i}].get(${keyName});`,
+        'if (b !== undefined) c = visit(b, p, wl, out, c);',
         '}',
       );
     });
@@ -432,7 +447,7 @@ export class FilterSet<Id = string> {
     const source = `return function dispatch(p, wl, out) {\n${lines.join('\n')}\n};`;
     const G = [...guardAtoms.values()].map(({ atom }) => this.guardFunction(atom));
     const T = tables.map((t) => t.buckets);
-    const fn = new Function('G', 'T', 'U', 'W', ...RUNTIME_NAMES, source)(G, T, this.unindexed, this.whole, ...RUNTIME_VALUES) as Dispatcher<Id>;
+    const fn = new Function('G', 'T', 'U', 'W', 'visit', ...RUNTIME_NAMES, source)(G, T, this.unindexed, this.whole, visit, ...RUNTIME_VALUES) as Dispatcher<Id>;
     return { fn, source };
   }
 }

@@ -86,7 +86,7 @@ const CTX = 1, PACKET = 2, STACK = 3, FIRST_DYNAMIC = 4;
  * filter the bytes to keep (0 = drop), for XDP the action.
  *
  * @example
- * runEbpf(translate(compile('tcp'), { target: 'socket' }).insns, frame, { context: 'socket' }) // 262144 or 0
+ * runEbpf(translate(compile('tcp'), { target: 'socket' }), frame, { context: 'socket' }) // 262144 or 0
  */
 export function runEbpf(prog: EbpfProgram, packet: Uint8Array, options: EbpfRunOptions): number {
   const regions: Region[] = [];

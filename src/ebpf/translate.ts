@@ -183,8 +183,10 @@ export function translate(prog: Program, options: TranslateOptions): EbpfProgram
             // An index relative to SKF_LL_OFF addresses the frame (see xdpLoadAbs); one that lands
             // anywhere else outside 0..0xffff fails, as a classic load outside the packet.
             const inLinkWindow = (k | 0) >= SKF_LL_OFF && (k | 0) < SKF_NET_OFF;
-            emit(alu32Reg(BPF_MOV, 2, X));
-            emit(alu32Imm(BPF_ADD, 2, inLinkWindow ? (k | 0) - SKF_LL_OFF : k | 0));
+            // k first, then X: `w2 = w7; w2 += k` would make the verifier track r2 as "r7 + k" and
+            // refuse the pointer arithmetic below for a negative k.
+            emit(mov32Imm(2, inLinkWindow ? (k | 0) - SKF_LL_OFF : k | 0));
+            emit(alu32Reg(BPF_ADD, 2, X));
             rejectIf(jmpImm(BPF_JGT, 2, 0xffff - size, 0));
             emit(alu64Reg(BPF_ADD, 2, DATA));
             emitCheckedLoadAt2(size, A);
@@ -321,7 +323,11 @@ export function translate(prog: Program, options: TranslateOptions): EbpfProgram
     if (field === SKF_AD_RANDOM) { emit(call(BPF_FUNC_get_prandom_u32)); return; }
     if (xdp) {
       if (field === SKF_AD_IFINDEX) emit(ldxMem(BPF_W, A, CTX, XDP_MD_OFF.ingress_ifindex));
-      else if (field === SKF_AD_QUEUE) emit(ldxMem(BPF_W, A, CTX, XDP_MD_OFF.rx_queue_index));
+      else if (field === SKF_AD_QUEUE) {
+        // Classic reads skb->queue_mapping, a u16.
+        emit(ldxMem(BPF_W, A, CTX, XDP_MD_OFF.rx_queue_index));
+        emit(alu32Imm(BPF_AND, A, 0xffff));
+      }
       else throw new TranslateError(i, `ancillary load '${name}' has no equivalent in XDP's xdp_md`);
       return;
     }

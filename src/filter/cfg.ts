@@ -66,7 +66,13 @@ export interface Cfg {
   readonly root: Block;
 }
 
-/** Makes blocks with fresh ids. One per compilation. */
+/**
+ * Makes blocks with fresh ids. One per compilation.
+ *
+ * @example
+ * const blocks = new BlockFactory();
+ * const isIp = blocks.cond([{ code: 0x28, k: 12 }], BPF_JEQ, 0x800);
+ */
 export class BlockFactory {
   private nextId = 0;
 
@@ -162,7 +168,12 @@ export function finish(blocks: BlockFactory, cond: Cond, accept: number): Cfg {
   return { root: cond.entry };
 }
 
-/** True for a return block. */
+/**
+ * True for a return block.
+ *
+ * @example
+ * isReturn(blocks.ret(0)) // true
+ */
 export function isReturn(b: Block): boolean {
   return (b.code & 0x07) === BPF_RET;
 }
@@ -176,7 +187,9 @@ export function isReturn(b: Block): boolean {
  */
 export function topologicalOrder(cfg: Cfg): Block[] {
   const order: Block[] = [];
-  const seen = new Set<Block>([cfg.root]);
+  // Marks by block id: ids are small integers, unique within a graph.
+  const seen: boolean[] = [];
+  seen[cfg.root.id] = true;
   // Iterative DFS post-order (deep graphs must not overflow the stack).
   const blocks: Block[] = [cfg.root];
   const steps: number[] = [0];
@@ -187,8 +200,8 @@ export function topologicalOrder(cfg: Cfg): Block[] {
     if (step < 2) {
       steps[top] = step + 1;
       const next = step === 0 ? b.jf : b.jt;
-      if (next && !seen.has(next)) {
-        seen.add(next);
+      if (next && seen[next.id] !== true) {
+        seen[next.id] = true;
         blocks.push(next);
         steps.push(0);
       }

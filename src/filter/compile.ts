@@ -5,7 +5,12 @@
 import { linkType as lookupLinkType, type LinkTypeInfo } from '../bpf/linktypes.js';
 import type { Program } from '../bpf/program.js';
 import type { Expr } from './ast.js';
-import { finish, type Cfg } from './cfg.js';
+import { and, finish, type Cfg } from './cfg.js';
+import { BPF_W } from '../bpf/opcodes.js';
+
+const PPI = 192;
+/** DLT_IEEE802_11 (105) as a little-endian 32-bit word read big-endian. */
+const PPI_80211_LE = 0x69000000;
 import { CompileError } from './errors.js';
 import { Context } from './codegen/context.js';
 import { generate } from './codegen/generate.js';
@@ -58,15 +63,23 @@ export function buildCfgFromTree(expression: string, tree: Expr, options: Compil
 function generateCfg(expression: string, tree: Expr, options: CompileOptions): { cfg: Cfg; noOptimize: boolean } {
   const info = resolveLinkType(expression, options.linkType ?? 'EN10MB');
   const snaplen = options.snaplen ?? 262144;
+  // libpcap knows no link type numbered 2 to 5 (nor others below its matching range it has no table entry for).
+  if (info.dlt >= 2 && info.dlt <= 5) throw new CompileError(expression, 0, `unknown data link type ${info.dlt}`);
   const ctx = new Context(expression, info, { snaplen, netmask: options.netmask ?? 0 });
   initLinkType(ctx);
   if (tree.kind === 'true') {
     return { cfg: { root: ctx.blocks.ret(snaplen) }, noOptimize: false };
   }
-  const cond = generate(ctx, tree);
-  const cfg = finish(ctx.blocks, cond, snaplen);
+  let cond = generate(ctx, tree);
+  // Variable header lengths are computed once, before the first test (libpcap's insert_compute_vloffsets).
   const prologue = linkPrologue(ctx);
-  if (prologue.length > 0) cfg.root.stmts = [...prologue, ...cfg.root.stmts];
+  if (prologue.length > 0) {
+    cond.entry.stmts = [...prologue, ...cond.entry.stmts];
+    if (prologue.some((s) => s.jt !== undefined || (s.code & 0xf7) === 0x05)) cond.entry.opaque = true;
+  }
+  // PPI carries the real link type per packet; only 802.11 inside it is understood.
+  if (info.dlt === PPI) cond = and(ctx.cmp('packet', 4, BPF_W, PPI_80211_LE), cond);
+  const cfg = finish(ctx.blocks, cond, snaplen);
   return { cfg, noOptimize: ctx.noOptimize };
 }
 

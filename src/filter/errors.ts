@@ -5,7 +5,12 @@
  * person sees what went wrong and where without counting characters.
  */
 
-/** Base class: an error about one filter expression, at one column. */
+/**
+ * Base class: an error about one filter expression, at one column.
+ *
+ * @example
+ * try { compile('port 99999'); } catch (e) { if (e instanceof FilterError) console.log(e.column, e.reason); }
+ */
 export class FilterError extends Error {
   /** 1-based column in `expression` of the first character the error is about (0 when it is about the whole expression). */
   readonly column: number;
@@ -28,7 +33,12 @@ export class FilterError extends Error {
   }
 }
 
-/** The text is not in the filter language (the lexer or parser stopped at `column`). */
+/**
+ * The text is not in the filter language (the lexer or parser stopped at `column`).
+ *
+ * @example
+ * compile('tcp port 80 an udp') // throws FilterSyntaxError, column 13
+ */
 export class FilterSyntaxError extends FilterError {
   /**
    * @example
@@ -40,7 +50,12 @@ export class FilterSyntaxError extends FilterError {
   }
 }
 
-/** The text parses but means nothing for this link type (or names something unknown), as libpcap's semantic errors. */
+/**
+ * The text parses but means nothing for this link type (or names something unknown), as libpcap's semantic errors.
+ *
+ * @example
+ * compile('ether host 1:2:3:4:5:6', { linkType: 'RAW' }) // throws CompileError
+ */
 export class CompileError extends FilterError {
   /**
    * @example

@@ -20,15 +20,20 @@ const ADDR_QUALS = new Set<string>(['host', 'net', 'port', 'portrange', 'gateway
 const DIR_SINGLE = new Set<string>(['addr1', 'addr2', 'addr3', 'addr4', 'ra', 'ta']);
 const RELOPS = new Set<string>(['>', '>=', '=', '<=', '<', '!=']);
 const ARITH_OPS = new Set<string>(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>']);
-/** Binding strength of binary arithmetic operators, as libpcap's grammar: | below ^ below & below shifts below + - below * / %. */
-const PRECEDENCE: Readonly<Record<string, number>> = { '|': 1, '^': 2, '&': 3, '<<': 4, '>>': 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6 };
+/**
+ * Binding strength of binary arithmetic operators, as libpcap's grammar
+ * declares them. `%` and `^` are not declared there, so yacc always shifts
+ * them: each takes the operand just before it and everything after it (see
+ * arithOperand).
+ */
+const PRECEDENCE: Readonly<Record<string, number>> = { '|': 1, '&': 2, '<<': 3, '>>': 3, '+': 4, '-': 4, '*': 5, '/': 5 };
 const UNSUPPORTED = new Set<string>(['lane', 'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'vpi', 'vci',
   'connectmsg', 'metaconnect', 'fisu', 'lssu', 'lsu', 'msu', 'hfisu', 'hlssu', 'hmsu', 'sio', 'opc', 'dpc', 'sls',
   'hsio', 'hopc', 'hdpc', 'hsls']);
 const DEFAULT_QUAL: Qualifiers = Object.freeze({ proto: 'default', dir: 'default', addr: 'default' });
 
-/** Thrown internally when a speculative parse fails; never escapes the parser. */
-class Backtrack extends Error {}
+/** Thrown internally when a speculative parse fails; never escapes the parser (not an Error: no stack to capture). */
+class Backtrack {}
 
 class Parser {
   private pos = 0;
@@ -348,7 +353,7 @@ class Parser {
   }
 
   private arith(minPrecedence: number): Arith {
-    let left = this.arithPrimary();
+    let left = this.arithOperand();
     for (;;) {
       const op = this.tok;
       const p = PRECEDENCE[op.kind];
@@ -360,12 +365,21 @@ class Parser {
     return left;
   }
 
+  /** An operand, and when `%` or `^` follows it, `operand op (the rest of the arithmetic expression)`. */
+  private arithOperand(): Arith {
+    const left = this.arithPrimary();
+    if (!this.is('^') && !this.is('%')) return left;
+    const op = this.next().kind as '^' | '%';
+    const right = this.arith(0);
+    return { kind: 'binary', op, left, right, column: left.column };
+  }
+
   private arithPrimary(): Arith {
     const t = this.tok;
     switch (t.kind) {
       case 'num': this.next(); return { kind: 'const', value: t.value, column: t.column };
       case 'len': this.next(); return { kind: 'len', column: t.column };
-      case '-': this.next(); return { kind: 'negate', operand: this.arithPrimary(), column: t.column };
+      case '-': this.next(); return { kind: 'negate', operand: this.arithOperand(), column: t.column };
       case '(': {
         this.next();
         const inner = this.arith(0);

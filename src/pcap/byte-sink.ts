@@ -27,7 +27,10 @@ export class ByteSink {
   private queued = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
-  private closed = false;
+  /** 'closing' while close() waits for writes in flight: the exit path may still write synchronously. */
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  /** Writer buffers whose file writes completed, ready for reuse (fresh buffers cost page faults). */
+  private readonly spare: Uint8Array[] = [];
   /** File chunks handed to asynchronous writes and not yet confirmed, by position. */
   private readonly unconfirmed = new Map<Uint8Array, number>();
 
@@ -54,8 +57,21 @@ export class ByteSink {
     return this.failure;
   }
 
-  /** Writes a chunk; resolves when it may be followed (file write done, or stream drained). */
-  write(chunk: Uint8Array): Promise<void> {
+  /**
+   * A buffer of `size` bytes whose earlier file write has completed, if any
+   * (see `write`'s `reusable`).
+   */
+  takeSpare(size: number): Uint8Array | undefined {
+    const b = this.spare.pop();
+    return b && b.length === size ? b : undefined;
+  }
+
+  /**
+   * Writes a chunk; resolves when it may be followed (file write done, or
+   * stream drained). `reusable`, the buffer the chunk lies in, is offered back
+   * through `takeSpare` once a file write of it completes.
+   */
+  write(chunk: Uint8Array, reusable?: Uint8Array): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.fd !== undefined) {
       const fd = this.fd;
@@ -66,6 +82,7 @@ export class ByteSink {
       const done = this.inFlight.then(() => writeAll(fd, chunk, at)).then(() => {
         this.unconfirmed.delete(chunk);
         this.queued -= chunk.length;
+        if (reusable && this.spare.length < 4) this.spare.push(reusable);
       });
       this.inFlight = done.catch((e: Error) => { this.failure ??= e; });
       // Writing behind the caller overlaps output with reading and parsing; the cap keeps memory bounded.
@@ -83,7 +100,7 @@ export class ByteSink {
 
   /** Writes a chunk before returning, for exit paths (a Writable gets it queued, which stdout on Linux writes at once). */
   writeSync(chunk: Uint8Array): void {
-    if (this.closed) return;
+    if (this.state === 'closed') return;
     if (this.fd !== undefined) {
       // Writes still in the thread pool may never finish once the process exits;
       // positioned writes are idempotent, so those chunks are written again here.
@@ -98,23 +115,28 @@ export class ByteSink {
 
   /** Waits for writes in flight, then closes the file or ends the stream. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.state !== 'open') return;
+    this.state = 'closing';
     if (this.fd !== undefined) {
       await this.inFlight;
+      if (this.state !== 'closing') return; // closed meanwhile by the exit path
+      this.state = 'closed';
       const fd = this.fd;
       await new Promise<void>((resolve, reject) => fsClose(fd, (e) => (e ? reject(e) : resolve())));
-    } else if (this.endStream) {
-      const stream = this.stream!;
-      await new Promise<void>((resolve) => stream.end(resolve));
+    } else {
+      this.state = 'closed';
+      if (this.endStream) {
+        const stream = this.stream!;
+        await new Promise<void>((resolve) => stream.end(resolve));
+      }
     }
     if (this.failure) throw this.failure;
   }
 
   /** Closes at once, for exit paths. */
   closeSync(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.state === 'closed') return;
+    this.state = 'closed';
     if (this.fd !== undefined) closeSync(this.fd);
     else if (this.endStream) this.stream!.end();
   }

@@ -34,6 +34,8 @@ export class ByteWindow {
     private readonly next: (tail: Uint8Array, tailOffset: number, atLeast: number) => Promise<Uint8Array | null>,
     private readonly release: () => Promise<void>,
     private readonly chunkSize: number,
+    /** Takes back a buffer the window has moved past, when the source reuses its buffers. */
+    private readonly recycle?: (old: Uint8Array) => void,
   ) {}
 
   /**
@@ -42,14 +44,15 @@ export class ByteWindow {
    * @example
    * const w = await ByteWindow.open(process.stdin);
    */
-  static async open(source: CaptureSource, chunkSize = DEFAULT_CHUNK_SIZE): Promise<ByteWindow> {
+  static async open(source: CaptureSource, chunkSize = DEFAULT_CHUNK_SIZE, reuseBuffers = false): Promise<ByteWindow> {
     if (source instanceof Uint8Array) {
       let given = false;
       return new ByteWindow(async () => (given ? null : ((given = true), source)), async () => {}, chunkSize);
     }
     if (typeof source === 'string' && source !== '-') {
       const file = new FileChunks(await open(source, 'r'), chunkSize);
-      return new ByteWindow((tail, tailOffset, atLeast) => file.next(tail, tailOffset, atLeast), () => file.close(), chunkSize);
+      return new ByteWindow((tail, tailOffset, atLeast) => file.next(tail, tailOffset, atLeast), () => file.close(), chunkSize,
+        reuseBuffers ? (old) => file.reuse(old) : undefined);
     }
     const stream: AsyncIterable<Uint8Array> = source === '-' ? process.stdin : source as AsyncIterable<Uint8Array>;
     const it = stream[Symbol.asyncIterator]();
@@ -81,7 +84,9 @@ export class ByteWindow {
       const tailOffset = this.base + this.pos;
       const got = await this.next(tail, tailOffset, needed);
       if (got === null || got.length <= tail.length) { this.eof = true; continue; }
-      this.buf = got;
+      this.recycle?.(this.buf);
+      // A plain Uint8Array, not a Buffer: views handed out then copy on slice(), as typed arrays do.
+      this.buf = got instanceof Buffer ? new Uint8Array(got.buffer, got.byteOffset, got.length) : got;
       this.base = tailOffset;
       this.pos = 0;
       this.end = got.length;
@@ -109,6 +114,8 @@ const READ_AHEAD = 2;
  */
 class FileChunks {
   private readonly ahead: Array<{ at: number; read: Promise<{ buf: Buffer; filled: number }> }> = [];
+  /** Read-ahead buffers handed back by a window that reuses them. */
+  private readonly spare: Buffer[] = [];
   private aheadEnd = 0;
   private ended = false;
 
@@ -139,11 +146,20 @@ class FileChunks {
   private topUp(): void {
     while (!this.ended && this.ahead.length < READ_AHEAD) {
       const at = this.aheadEnd;
-      const buf = Buffer.allocUnsafe(HEADROOM + this.chunkSize);
+      const buf = this.spare.pop() ?? Buffer.allocUnsafe(HEADROOM + this.chunkSize);
       const read = readFully(this.fh, buf, HEADROOM, this.chunkSize, at).then((filled) => ({ buf, filled }));
       read.catch(() => undefined); // a failure is reported when the chunk is asked for
       this.ahead.push({ at, read });
       this.aheadEnd = at + this.chunkSize;
+    }
+  }
+
+  /** Takes back a window buffer nobody references any more, for a later read-ahead. */
+  reuse(old: Uint8Array): void {
+    // Only whole read-ahead buffers (a view starting in their headroom) are reusable.
+    const size = HEADROOM + this.chunkSize;
+    if (old.buffer.byteLength === size && old.byteOffset <= HEADROOM && this.spare.length < READ_AHEAD + 1) {
+      this.spare.push(Buffer.from(old.buffer, 0, size));
     }
   }
 

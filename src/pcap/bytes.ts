@@ -81,3 +81,19 @@ export function pad4(n: number): number {
 export function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
+
+/**
+ * Copies `n` bytes from `src[from…]` into `dst[to…]` without making a
+ * subarray object (Buffer.subarray is costly per packet): short runs by a
+ * loop, long ones through a plain Uint8Array view.
+ *
+ * @example
+ * copyBytes(frame, 0, out, 16, frame.length)
+ */
+export function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
+  if (n < 64) {
+    for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+    return;
+  }
+  dst.set(new Uint8Array(src.buffer, src.byteOffset + from, n), to);
+}

@@ -3,7 +3,7 @@
  * link type met in the file (a pcapng file may mix them). Programs run through
  * the JIT with libpcap's bpf_filter() semantics, as tcpdump -r runs them.
  */
-import { jit, jitBatchSelect, type CompiledBatchFilter, type CompiledFilter } from '../bpf/jit.js';
+import type { CompiledBatchFilter, CompiledFilter, jit as jitFn, jitBatchSelect as jitBatchSelectFn } from '../bpf/jit.js';
 import type { Program } from '../bpf/program.js';
 import type { compile as compileFn } from '../filter/compile.js';
 
@@ -24,18 +24,26 @@ export class CaptureFilter {
   private readonly matchers = new Map<number, CompiledFilter>();
   private readonly selectors = new Map<number, CompiledBatchFilter>();
   private compile: typeof compileFn | undefined;
+  private jit: { jit: typeof jitFn; jitBatchSelect: typeof jitBatchSelectFn } | undefined;
 
   constructor(readonly spec: FilterSpec) {}
 
   /**
-   * Loads the expression compiler when the spec is text. It is loaded on
-   * demand because it is the largest module of bpfkit and many reads have no filter.
+   * Loads the JIT, and the expression compiler when the spec is text. They
+   * are loaded on demand because they are the largest modules of bpfkit and
+   * many reads have no filter: start-up time counts when reading a file.
    *
    * @example
    * const f = new CaptureFilter('udp'); await f.load(); f.program(1);
    */
   async load(): Promise<void> {
+    this.jit ??= await import('../bpf/jit.js');
     if (typeof this.spec === 'string') this.compile ??= (await import('../filter/compile.js')).compile;
+  }
+
+  private compiler(): { jit: typeof jitFn; jitBatchSelect: typeof jitBatchSelectFn } {
+    if (!this.jit) throw new Error('CaptureFilter.load() must finish before a filter runs');
+    return this.jit;
   }
 
   /** The Program this filter runs on packets of a link type (DLT number). */
@@ -54,14 +62,14 @@ export class CaptureFilter {
   /** `(packet, wireLength) => number`: nonzero accepts. */
   matcher(dlt: number): CompiledFilter {
     let m = this.matchers.get(dlt);
-    if (!m) { m = jit(this.program(dlt), { semantics: 'bsd' }); this.matchers.set(dlt, m); }
+    if (!m) { m = this.compiler().jit(this.program(dlt), { semantics: 'bsd' }); this.matchers.set(dlt, m); }
     return m;
   }
 
   /** The batch form: writes the indices of accepted packets and returns their count. */
   selector(dlt: number): CompiledBatchFilter {
     let s = this.selectors.get(dlt);
-    if (!s) { s = jitBatchSelect(this.program(dlt), { semantics: 'bsd' }); this.selectors.set(dlt, s); }
+    if (!s) { s = this.compiler().jitBatchSelect(this.program(dlt), { semantics: 'bsd' }); this.selectors.set(dlt, s); }
     return s;
   }
 }

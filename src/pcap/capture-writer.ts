@@ -4,11 +4,17 @@
  * in the buffer or the sink, so a flush at close or at exit loses none.
  */
 import { ByteSink, type CaptureDestination } from './byte-sink.js';
+import { copyBytes } from './bytes.js';
 import { flushOnExit, unregisterExitFlush, type ExitFlushable } from './exit-flush.js';
 import type { CaptureBatch, PacketExtras } from './info.js';
 import type { PacketRecord } from './record.js';
 
-/** Thrown when a packet cannot be written in the chosen format. */
+/**
+ * Thrown when a packet cannot be written in the chosen format.
+ *
+ * @example
+ * w.write({ ...pkt, linkType: 12 }) // throws CaptureWriteError on a DLT_EN10MB pcap file
+ */
 export class CaptureWriteError extends Error {
   constructor(message: string) {
     super(message);
@@ -53,6 +59,12 @@ export interface WriteOptions {
   flushOnExit?: boolean;
   /** Output buffer size (default 1 MiB). */
   bufferSize?: number;
+  /**
+   * writeBatch may hand long runs of records to the output as views of the
+   * input instead of copying them (default true); the input must then stay
+   * unchanged until written. The pipeline turns it off when it reuses its read buffers.
+   */
+  zeroCopy?: boolean;
 }
 
 const DEFAULT_BUFFER = 1 << 20;
@@ -139,34 +151,37 @@ export abstract class CaptureWriter implements ExitFlushable {
   }
 
   /**
-   * Appends bytes already in this file's record layout, holding `packets`
-   * packets: long runs go to the output as they are (the caller must not
-   * change them afterwards), short ones are copied.
+   * Appends `data[start, end)`, bytes already in this file's record layout
+   * holding `packets` packets: long runs go to the output as they are (the
+   * caller must not change them afterwards), short ones are copied.
    */
-  protected raw(bytes: Uint8Array, packets: number): Promise<void> | undefined {
+  protected raw(data: Uint8Array, start: number, end: number, packets: number): Promise<void> | undefined {
     this.written += packets;
-    if (bytes.length >= HAND_OVER_MIN) {
-      const before = this.used > 0 ? this.sink.write(this.takeBuffer()) : undefined;
-      const after = this.sink.write(bytes);
+    const n = end - start;
+    if (n >= HAND_OVER_MIN && this.options.zeroCopy !== false) {
+      const before = this.used > 0 ? this.handOff() : undefined;
+      const after = this.sink.write(data.subarray(start, end));
       return before ? before.then(() => after) : after;
     }
-    const pending = this.reserve(bytes.length);
-    this.buf.set(bytes, this.used);
-    this.used += bytes.length;
+    const pending = this.reserve(n);
+    copyBytes(data, start, this.buf, this.used, n);
+    this.used += n;
     return pending;
   }
 
-  private takeBuffer(): Uint8Array {
-    const full = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+  /** Hands the buffered bytes to the output and starts a new buffer (a reused one when the output has one spare). */
+  private handOff(): Promise<void> {
+    const old = this.buf;
+    const full = old.subarray(0, this.used);
+    this.buf = this.sink.takeSpare(old.length) ?? Buffer.allocUnsafe(old.length);
     this.used = 0;
-    return full;
+    return this.sink.write(full, old);
   }
 
   /** Makes room for `n` more bytes, handing the full buffer to the output when needed. */
   protected reserve(n: number): Promise<void> | undefined {
     if (this.used + n <= this.buf.length) return undefined;
-    const pending = this.sink.write(this.takeBuffer());
+    const pending = this.handOff();
     if (this.buf.length < n) this.buf = Buffer.allocUnsafe(n);
     return pending;
   }
@@ -179,7 +194,7 @@ export abstract class CaptureWriter implements ExitFlushable {
    */
   async flush(): Promise<void> {
     if (this.used === 0) return;
-    await this.sink.write(this.takeBuffer());
+    await this.handOff();
   }
 
   /**
@@ -192,15 +207,18 @@ export abstract class CaptureWriter implements ExitFlushable {
     if (this.closed) return;
     this.ensureOpen(undefined);
     this.closed = true;
-    if (this.watchExit) unregisterExitFlush(this);
-    await this.flush();
-    await this.sink.close();
+    try {
+      await this.flush();
+      await this.sink.close();
+    } finally {
+      // Watched until the bytes are out: an exit during close still flushes them.
+      if (this.watchExit) unregisterExitFlush(this);
+    }
   }
 
-  /** The exit path: everything buffered goes out before this returns. */
+  /** The exit path: everything buffered goes out before this returns (also midway through close()). */
   flushSync(): void {
-    if (this.closed) return;
-    this.ensureOpen(undefined);
+    if (!this.closed) this.ensureOpen(undefined);
     this.closed = true;
     const full = this.buf.subarray(0, this.used);
     this.used = 0;

@@ -157,7 +157,8 @@ export function emptyInfo(format: CaptureFormat): CaptureInfo {
 export interface CaptureBatch extends PacketBatch {
   linkType: number;
   readonly sec: Float64Array;
-  readonly nsec: Uint32Array;
+  /** Nanoseconds within the second (a pcap file may hold out-of-range values, passed through as libpcap does). */
+  readonly nsec: Float64Array;
   readonly interfaces: Uint32Array;
   /** pcapng options of packet i, for the few packets that carry any. */
   readonly extras: Map<number, PacketExtras>;

@@ -4,7 +4,7 @@
  */
 import { linkType as linkTypeInfo } from '../bpf/linktypes.js';
 import type { CaptureDestination } from './byte-sink.js';
-import { putU16, putU32 } from './bytes.js';
+import { copyBytes, putU16, putU32 } from './bytes.js';
 import { CaptureWriteError, CaptureWriter, DEFAULT_SNAPLEN, type WriteOptions } from './capture-writer.js';
 import { PCAP_HEADER_LENGTH, PCAP_MAGIC_NS, PCAP_MAGIC_US, pcapRecordLayout } from './pcap-parser.js';
 import type { CaptureBatch } from './info.js';
@@ -73,7 +73,7 @@ export class PcapWriter extends CaptureWriter {
       j++;
       const start = offsets[first] - 16;
       const end = offsets[last] + caplens[last];
-      const pending = this.raw(data.subarray(start, end), last - first + 1);
+      const pending = this.raw(data, start, end, last - first + 1);
       if (pending) await pending;
     }
   }
@@ -91,7 +91,7 @@ export class PcapWriter extends CaptureWriter {
     putU32(b, p + 4, this.nano ? nsec : Math.floor(nsec / 1000), le);
     putU32(b, p + 8, caplen, le);
     putU32(b, p + 12, len, le);
-    b.set(data.subarray(offset, offset + caplen), p + 16);
+    copyBytes(data, offset, b, p + 16, caplen);
     this.used = p + 16 + caplen;
     this.written++;
     return pending;

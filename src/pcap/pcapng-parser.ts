@@ -416,17 +416,8 @@ function filterOption(options: PcapngOption[]): { filter?: string } {
 
 function formatAddress(a: Uint8Array): string {
   if (a.length === 4) return a.join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((a[i] << 8) | a[i + 1]);
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const h = groups.map((g) => g.toString(16));
-  if (best < 0) return h.join(':');
-  return `${h.slice(0, best).join(':')}::${h.slice(best + bestLen).join(':')}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((a[i] << 8) | a[i + 1]).toString(16));
+  // The WHATWG URL parser prints IPv6 hosts in RFC 5952's compressed form.
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
 }

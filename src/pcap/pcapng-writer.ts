@@ -3,7 +3,7 @@
  * packets name them, Enhanced Packet Blocks with comments and flags.
  */
 import type { CaptureDestination } from './byte-sink.js';
-import { pad4, putU16, putU32 } from './bytes.js';
+import { copyBytes, pad4, putU16, putU32 } from './bytes.js';
 import { CaptureWriter, DEFAULT_SNAPLEN, type InterfaceDescription, type WriteOptions } from './capture-writer.js';
 import type { PacketExtras } from './info.js';
 import { fileLinkTypeOf } from './pcap-writer.js';
@@ -24,6 +24,11 @@ interface WrittenInterface {
   id: number;
   linkType: number;
   res: TimestampResolution;
+}
+
+/** One pcapng interface per (record interface, link type) pair met. */
+function interfaceKey(recordInterface: number, linkType: number): number {
+  return recordInterface * 0x10000 + (linkType & 0xffff);
 }
 
 /**
@@ -70,7 +75,7 @@ export class PcapngWriter extends CaptureWriter {
     putU32(body, 4, d.snaplen ?? DEFAULT_SNAPLEN, this.le);
     this.block(BLOCK_IDB, body, options);
     const written = { id: this.count++, linkType: d.linkType, res: resolutionFromByte(tsresol) };
-    this.byRecordInterface.set(recordInterface, written);
+    this.byRecordInterface.set(interfaceKey(recordInterface, d.linkType), written);
     return written;
   }
 
@@ -110,8 +115,8 @@ export class PcapngWriter extends CaptureWriter {
 
   protected packet(data: Uint8Array, offset: number, caplen: number, len: number, sec: number, nsec: number,
     iface: number, linkType: number, extras: PacketExtras | undefined): Promise<void> | undefined {
-    let target = this.byRecordInterface.get(iface);
-    if (!target || target.linkType !== linkType) {
+    let target = this.byRecordInterface.get(interfaceKey(iface, linkType));
+    if (!target) {
       const declared = this.options.interfaces?.[iface];
       target = this.defineInterface(iface, declared && declared.linkType === linkType ? declared : { linkType });
     }
@@ -138,7 +143,7 @@ export class PcapngWriter extends CaptureWriter {
     putU32(b, p + 16, low, le);
     putU32(b, p + 20, caplen, le);
     putU32(b, p + 24, len, le);
-    b.set(data.subarray(offset, offset + caplen), p + 28);
+    copyBytes(data, offset, b, p + 28, caplen);
     const padded = p + 28 + pad4(caplen);
     b.fill(0, p + 28 + caplen, padded);
     const end = this.putOptions(b, padded, options);

@@ -24,7 +24,7 @@ export interface PipelineOptions {
   /** Output options; the link type and snaplen default to the input's, the format to pcap (as tcpdump -w). */
   write?: WriteOptions;
   read?: Omit<ReadOptions, 'filter'>;
-  /** Called with each batch after filtering and writing (e.g. to print summaries). */
+  /** Called with each batch after filtering and writing (e.g. to print summaries); its packet bytes are valid only during the call. */
   onBatch?: (batch: CaptureBatch) => void | Promise<void>;
   /** Called once the input's header is read. */
   onInfo?: (info: CaptureInfo) => void;
@@ -43,12 +43,14 @@ export interface PipelineOptions {
  */
 export async function filterCapture(input: CaptureSource, output: CaptureDestination | undefined,
   options: PipelineOptions = {}): Promise<PipelineCounts> {
-  const reader = readCapture(input, { ...options.read, ...(options.filter === undefined ? {} : { filter: options.filter }) });
+  // Nothing outlives a batch here (the writer copies, onBatch is told so), so read buffers can be reused.
+  const reader = readCapture(input, { reuseBuffers: true, ...options.read, ...(options.filter === undefined ? {} : { filter: options.filter }) });
   const info = await reader.open();
   options.onInfo?.(info);
   const first = info.interfaces[0];
   const writer = output === undefined ? undefined : createCaptureWriter(output, {
     ...(first ? { linkType: first.linkType, snaplen: first.snaplen || undefined } : {}),
+    zeroCopy: false,
     ...options.write,
   });
   let accepted = 0;

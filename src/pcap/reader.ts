@@ -25,6 +25,12 @@ export interface ReadOptions {
   chunkSize?: number;
   /** pcapng block types bpfkit does not know: skipped by default, as libpcap and Wireshark do. */
   unknownBlocks?: 'skip' | 'error';
+  /**
+   * Reuse read buffers (file paths only): saves the page faults of fresh
+   * memory, but then packet bytes are valid only until the next record or
+   * batch is asked for — copy what you keep. Off by default.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** Packets read and packets the filter accepted (all of them without a filter). */
@@ -77,7 +83,7 @@ class BatchFiller implements PacketSink {
   constructor(capacity: number) {
     const base = createBatch(new Uint8Array(0), capacity);
     this.batch = {
-      ...base, linkType: -1, sec: new Float64Array(capacity), nsec: new Uint32Array(capacity),
+      ...base, linkType: -1, sec: new Float64Array(capacity), nsec: new Float64Array(capacity),
       interfaces: new Uint32Array(capacity), extras: new Map(), selected: new Uint32Array(capacity), selectedCount: 0,
       rawLayout: undefined, recordHeader: 0,
     };
@@ -151,7 +157,7 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
 
   private async doOpen(): Promise<CaptureInfo> {
     await this.filter?.load();
-    const w = await ByteWindow.open(this.source, this.options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+    const w = await ByteWindow.open(this.source, this.options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.options.reuseBuffers ?? false);
     this.window = w;
     try {
       await w.fill(4);

@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { openLive, type LiveCapture } from '../../src/capture/live.js';
 import type { Program } from '../../src/bpf/program.js';
 import { Oracle } from '../oracle/oracle.js';
-import { createVethPair, finished, floodBinary, inNetns, netnsUnavailable, spawnIn, type VethPair } from './netns.js';
+import { testInUserNamespace, closeWhenIdle, createVethPair, finished, floodBinary, inNetns, netnsUnavailable, spawnIn, type VethPair } from './netns.js';
 
 const unavailable = netnsUnavailable();
+
+testInUserNamespace(import.meta.url);
 let pair: VethPair;
 let filter: Program;
 let flood: string;
@@ -18,23 +20,21 @@ before(async () => {
   pair = createVethPair('d');
   const oracle = await Oracle.start();
   filter = await oracle.compile('udp dst port 9100');
-  (oracle as unknown as { child: { kill(): void } }).child.kill();
+  oracle.close();
   flood = floodBinary();
 });
 after(() => pair?.remove());
 
-/** Consumes slowly (a pause every few packets) until nothing has arrived for `idleMs`. */
-async function consumeSlowly(live: LiveCapture, idleMs: number): Promise<number> {
+/** Consumes slowly (a pause every few packets) until nothing has arrived for `idleMs` after the senders finished. */
+async function consumeSlowly(live: LiveCapture, idleMs: number, sent: Promise<unknown>): Promise<number> {
   let n = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => { clearTimeout(timer); timer = setTimeout(() => void live.close(), idleMs); };
-  arm();
+  const idle = closeWhenIdle(live, idleMs, sent);
   for await (const _ of live) {
     n++;
     if (n % 16 === 0) await new Promise((r) => setTimeout(r, 1));
-    arm();
+    idle.touch();
   }
-  clearTimeout(timer);
+  idle.cancel();
   return n;
 }
 
@@ -46,7 +46,7 @@ for (const ring of [true, false]) {
     // A second port the filter refuses: it must not count anywhere.
     const noise = finished(spawnIn(pair.nsA, flood, [pair.ipB, '9101', '0', '5', '18', '20000']));
     const sender = finished(spawnIn(pair.nsA, flood, [pair.ipB, '9100', '0', '5', '18', String(SENT)]));
-    const consumed = consumeSlowly(live, 500);
+    const consumed = consumeSlowly(live, 500, Promise.all([noise, sender]));
     const sent = Number(await sender);
     await noise;
     const captured = await consumed;

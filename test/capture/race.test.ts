@@ -14,9 +14,11 @@ import {
   AF_PACKET, ETH_P_ALL, MSG_DONTWAIT, MSG_TRUNC, SOCK_RAW, bind, close, htons, recvfrom, sockaddrLl, socket,
 } from '../../src/capture/syscalls.js';
 import { Oracle } from '../oracle/oracle.js';
-import { createVethPair, floodBinary, inNetns, netnsUnavailable, spawnIn, type VethPair } from './netns.js';
+import { testInUserNamespace, createVethPair, floodBinary, inNetns, netnsUnavailable, spawnIn, type VethPair } from './netns.js';
 
 const unavailable = netnsUnavailable();
+
+testInUserNamespace(import.meta.url);
 const STARTS = Number(process.env.BPFKIT_LONG ? 1000 : 200);
 let pair: VethPair;
 let filter: Program;
@@ -28,12 +30,12 @@ before(async () => {
   pair = createVethPair('r');
   const oracle = await Oracle.start();
   filter = await oracle.compile('udp dst port 9001');
-  (oracle as unknown as { child: { kill(): void } }).child.kill();
+  oracle.close();
   const bin = floodBinary();
   // Bounded: 20k datagrams/s for at most 60 s; killed when the tests end.
   flood = spawnIn(pair.nsA, bin, [pair.ipB, '9000', '20000', '60', '18', '1200000']);
   trickle = spawnIn(pair.nsA, bin, [pair.ipB, '9001', '2000', '60', '18', '120000']);
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 500));
 });
 after(() => {
   flood?.kill('SIGKILL');

@@ -12,6 +12,7 @@ import { SLL2_LAYOUT, SLL_LAYOUT, cookedToKernel } from '../../src/capture/kerne
 import { formatInterfaceList, listInterfaces } from '../../src/capture/interfaces.js';
 import { DLT_LINUX_SLL, DLT_LINUX_SLL2, writeCookedHeader, dltForArphrd } from '../../src/capture/link.js';
 import { interpret } from '../../src/bpf/interpreter.js';
+import { formatCaptureStats } from '../../src/capture/stats.js';
 import type { Program } from '../../src/bpf/program.js';
 import { Rng } from '../bpf/random-program.js';
 import { Oracle } from '../oracle/oracle.js';
@@ -98,7 +99,7 @@ test('a cooked-capture Program and its kernel form agree on every packet', async
     }
     assert.ok(checked >= 16, `${checked} expression/link-type pairs checked`);
   } finally {
-    (oracle as unknown as { child: { kill(): void } }).child.kill();
+    oracle.close();
   }
 });
 
@@ -116,4 +117,8 @@ test('the interface list reads as tcpdump -D prints it (network interfaces)', (t
   const mine = formatInterfaceList(ours).trim().split('\n').map((l) => l.replace(/^\d+\./, ''));
   assert.deepEqual(mine, theirs);
   for (const i of ours) if (i.name !== 'any') assert.ok(i.index > 0, `${i.name} has an index`);
+});
+
+test('statistics print as tcpdump prints them at exit', () => {
+  assert.equal(formatCaptureStats({ captured: 10, received: 12, dropped: 1 }), '10 packets captured\n12 packets received by filter\n1 packet dropped by kernel\n');
 });

@@ -189,3 +189,58 @@ live.inject(c.ethernet({ src: srcMac, dst: dstMac }, c.ipv6({ src: src6, dst: ds
 await new Promise((r) => setTimeout(r, 200));
 await live.close();
 `;
+
+/** Two namespaces joined by a veth pair, with IPv4 addresses; `remove` deletes both. */
+export interface Pair {
+  a: string;
+  b: string;
+  va: string;
+  vb: string;
+  ipA: string;
+  ipB: string;
+  remove(): void;
+}
+
+let pairs = 0;
+
+/**
+ * Creates namespaces `bd<tag>A<pid>`/`B` joined by a veth pair, addresses 10.78.N.1 and .2, up.
+ *
+ * @example
+ * const p = vethPair('live'); try { ... } finally { p.remove(); }
+ */
+export function vethPair(tag: string): Pair {
+  const id = `${tag}${process.pid % 100000}${pairs++}`;
+  const a = `bd${id}A`, b = `bd${id}B`, va = `v${id}a`.slice(0, 15), vb = `v${id}b`.slice(0, 15);
+  const net = `10.78.${(process.pid + pairs) % 250}`;
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const remove = () => {
+    for (const ns of [a, b]) {
+      try { ip('netns', 'del', ns); } catch { /* gone */ }
+    }
+  };
+  try {
+    ip('netns', 'add', a);
+    ip('netns', 'add', b);
+    ip('link', 'add', va, 'netns', a, 'type', 'veth', 'peer', 'name', vb, 'netns', b);
+    ip('-n', a, 'addr', 'add', `${net}.1/24`, 'dev', va);
+    ip('-n', b, 'addr', 'add', `${net}.2/24`, 'dev', vb);
+    for (const [ns, dev] of [[a, va], [b, vb], [a, 'lo'], [b, 'lo']]) ip('-n', ns, 'link', 'set', dev, 'up');
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { a, b, va, vb, ipA: `${net}.1`, ipB: `${net}.2`, remove };
+}
+
+/**
+ * Sends `count` UDP datagrams from namespace `ns` to `host:port`, 5 ms apart.
+ *
+ * @example
+ * sendUdp(pair.b, pair.ipA, 7777, 5);
+ */
+export function sendUdp(ns: string, host: string, port: number, count: number, size = 0): void {
+  const code = `const s = require('node:dgram').createSocket('udp4'); let n = 0;
+    const next = () => { if (n++ >= ${count}) { s.close(); return; } s.send(Buffer.from(('packet ' + n).padEnd(${size}, '.')), ${port}, '${host}', () => setTimeout(next, 5)); }; next();`;
+  execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { stdio: 'inherit', timeout: 20000 });
+}

@@ -46,10 +46,7 @@ export function pcapBytes(dlt: number, packets: readonly WritablePacket[], snapl
  * const path = writeTempPcap(1, [{ data: frame }]);
  */
 export function writeTempPcap(dlt: number, packets: readonly WritablePacket[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-craft-'));
-  const path = join(dir, 'packets.pcap');
-  writeFileSync(path, pcapBytes(dlt, packets));
-  return path;
+  return writeTemp('packets.pcap', pcapBytes(dlt, packets));
 }
 
 /**
@@ -104,8 +101,11 @@ export function pcapngBytes(packets: ReadonlyArray<WritablePacket & { dlt: numbe
  * const path = writeTempPcapng([{ dlt: 1, data: frame }]);
  */
 export function writeTempPcapng(packets: ReadonlyArray<WritablePacket & { dlt: number }>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-craft-'));
-  const path = join(dir, 'packets.pcapng');
-  writeFileSync(path, pcapngBytes(packets));
+  return writeTemp('packets.pcapng', pcapngBytes(packets));
+}
+
+function writeTemp(name: string, bytes: Buffer): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bpfkit-craft-')), name);
+  writeFileSync(path, bytes);
   return path;
 }

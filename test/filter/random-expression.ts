@@ -13,9 +13,14 @@
 import { POOLS } from '../../src/craft/pools.js';
 
 /** Link types the generator knows, by DLT, with the families of primitives that make sense on them. */
-export const RANDOM_LINK_TYPES: readonly number[] = [1, 0, 6, 9, 10, 12, 50, 51, 104, 108, 109, 113, 117, 228, 229, 276];
+export const RANDOM_LINK_TYPES: readonly number[] = [1, 0, 6, 9, 10, 12, 50, 51, 104, 105, 108, 109, 113, 117, 127, 228, 229, 276];
 
-/** A small, fast, deterministic PRNG (mulberry32). */
+/**
+ * A small, fast, deterministic PRNG (mulberry32).
+ *
+ * @example
+ * new Rng(1).int(10)
+ */
 export class Rng {
   private state: number;
   /** @example new Rng(1).next() */
@@ -46,7 +51,12 @@ const LOAD_PROTOS = ['ether', 'link', 'ip', 'ip6', 'tcp', 'udp', 'icmp', 'icmp6'
 const NAMED = ['tcpflags', 'tcp-syn', 'tcp-ack', 'tcp-fin', 'tcp-rst', 'tcp-push', 'icmptype', 'icmp-echo', 'icmp-echoreply', 'icmp6type', 'icmp6-echo'];
 const SERVICES = ['http', 'domain', 'ssh', 'https', 'smtp', 'ntp', 'telnet', 'bootps'];
 
-/** Generates random expressions; one instance per seed. */
+/**
+ * Generates random expressions; one instance per seed.
+ *
+ * @example
+ * new RandomExpressions(5).expression(1)
+ */
 export class RandomExpressions {
   readonly rng: Rng;
   /** @example new RandomExpressions(7) */
@@ -82,6 +92,7 @@ export class RandomExpressions {
   primitive(dlt: number): string {
     const r = this.rng;
     const ethernet = dlt === 1;
+    const wlan = dlt === 105 || dlt === 127 || dlt === 119 || dlt === 163 || dlt === 192;
     switch (r.int(22)) {
       case 0: case 1: return r.pick(ABBREVS);
       case 2: {
@@ -112,14 +123,19 @@ export class RandomExpressions {
       }
       case 8: return `${r.pick(['ip', 'ip6', ''])} proto ${r.pick(['6', '17', '1', '58', '132', '\\tcp', '\\udp', '\\icmp', '50'])}`.trim().replace(/^proto/, 'proto');
       case 9:
-        if (!ethernet && !r.chance(0.2)) return this.relation(dlt);
+        if (!ethernet && !wlan && !r.chance(0.2)) return this.relation(dlt);
         return `ether ${r.pick(DIRS)}${r.pick(['host ', ''])}${r.pick(POOLS.macs)}`.replace('ether src and dst ', 'ether src and dst ');
       case 10: return r.pick(['ether broadcast', 'broadcast', 'ether multicast', 'multicast', 'ip multicast', 'ip6 multicast', 'ip broadcast']);
       case 11: return `${r.pick(['less', 'greater'])} ${r.pick([40, 60, 64, 100, 128, 576, 1000, 1500])}`;
       case 12: case 13: case 14: return this.relation(dlt);
       case 15:
         if (!ethernet) return this.primitive(dlt);
-        return r.chance(0.5) ? `vlan${r.chance(0.5) ? ` ${r.pick(POOLS.vlanIds)}` : ''}` : `mpls${r.chance(0.5) ? ` ${r.pick(POOLS.mplsLabels)}` : ''}`;
+        switch (r.int(5)) {
+          case 0: case 1: return `vlan${r.chance(0.5) ? ` ${r.pick(POOLS.vlanIds)}` : ''}`;
+          case 2: return `mpls${r.chance(0.5) ? ` ${r.pick(POOLS.mplsLabels)}` : ''}`;
+          case 3: return `geneve${r.chance(0.5) ? ` ${r.pick(POOLS.vnis)}` : ''}`;
+          default: return `${r.pick(['', 'ip ', 'ip6 '])}protochain ${r.pick(['6', '17', '58', '\\tcp', '44', '51'])}`;
+        }
       case 16:
         if (!ethernet) return this.primitive(dlt);
         return r.pick(['pppoed', 'pppoes', `pppoes ${r.pick(POOLS.pppoeSessions)}`, 'llc', `llc ${r.pick(['i', 's', 'u', 'rr', 'rnr', 'ui', 'xid', 'test'])}`]);
@@ -132,6 +148,11 @@ export class RandomExpressions {
             `reason ${r.pick(['match', 'short', 'fragment', 'memory'])}`, 'rset anchor1', 'inbound', 'outbound']);
         }
         if (dlt === 113 || dlt === 276) return r.pick(['inbound', 'outbound', 'ifindex 2']);
+        if (wlan) {
+          return r.pick([`wlan ${r.pick(['host', 'src', 'dst', 'addr1', 'addr2', 'addr3', 'addr4', 'ra', 'ta', 'src or dst', 'src and dst'])} ${r.pick([...POOLS.bssids, ...POOLS.macs])}`,
+            `type ${r.pick(['mgt', 'ctl', 'data'])}`, `type data subtype ${r.pick(['qos-data', 'data', 'null'])}`, `subtype ${r.pick(['beacon', 'probe-req', 'ack', 'rts'])}`,
+            `dir ${r.pick(['nods', 'tods', 'fromds', 'dstods', '1'])}`, 'llc', 'vlan', `wlan[${r.int(30)}] = ${r.int(256)}`, dlt === 127 || dlt === 119 || dlt === 163 ? `radio[${r.int(20)}:2] > ${r.int(3000)}` : 'wlan broadcast']);
+        }
         return this.primitive(dlt);
       default: return `${r.pick(['iso', 'isis', 'l1', 'l2', 'clnp', 'esis'])} or ${r.pick(['ip6', 'arp', 'ipx', 'stp', 'netbeui'])}`;
     }

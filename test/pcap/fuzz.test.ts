@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CaptureFormatError } from '../../src/pcap/errors.js';
 import type { CaptureRecord } from '../../src/pcap/info.js';
+import { readCapture } from '../../src/pcap/reader.js';
+import type { CaptureSource } from '../../src/pcap/byte-source.js';
 import { block, cat, chunked, epb, idb, option, prng, readAll, shb, syntheticRecords, u32s, writeToBytes } from './helpers.js';
 
 const CASES = process.env.BPFKIT_LONG ? 50000 : 400;
@@ -92,6 +94,24 @@ async function seeds(): Promise<Uint8Array[]> {
   ];
 }
 
+/** The batch path's view of a source, as records, with the error that ended it. */
+async function readAllBatches(source: CaptureSource, capacity: number): Promise<{ records: CaptureRecord[]; error: unknown }> {
+  const records: CaptureRecord[] = [];
+  try {
+    for await (const b of readCapture(source).batches(capacity)) {
+      for (let i = 0; i < b.count; i++) {
+        records.push({
+          data: b.data.slice(b.offsets[i], b.offsets[i] + b.caplens[i]), caplen: b.caplens[i], len: b.wirelens[i],
+          timestamp: { sec: b.sec[i], nsec: b.nsec[i] }, linkType: b.linkType, interface: b.interfaces[i],
+        });
+      }
+    }
+    return { records, error: undefined };
+  } catch (error) {
+    return { records, error };
+  }
+}
+
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const b = Buffer.from(src);
   const at = Math.floor(rand() * b.length);
@@ -150,6 +170,13 @@ test(`fuzz: ${CASES} mutated files give only typed errors and correct packets`, 
     const chunk = [0, 1 + Math.floor(rand() * 64), 4096][c % 3];
     const { records, error } = await readAll(chunk === 0 ? bytes : chunked(bytes, chunk));
     check(bytes, records, error, `case ${c}`);
+    if (c % 4 === 0) {
+      // The batch path must see exactly what the record path sees.
+      const batched = await readAllBatches(chunk === 0 ? bytes : chunked(bytes, chunk), 1 + (c % 17));
+      assert.equal(batched.records.length, records.length, `case ${c}: batch path packet count`);
+      assert.equal(String(batched.error), String(error), `case ${c}: batch path error`);
+      check(bytes, batched.records, batched.error, `case ${c} (batches)`);
+    }
     const kind = error instanceof CaptureFormatError ? error.kind : 'ok';
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }

@@ -23,6 +23,7 @@ import { udp } from '../../src/craft/udp.js';
 import { createCaptureWriter } from '../../src/pcap/write-capture.js';
 import type { CaptureRecord } from '../../src/pcap/info.js';
 import type { WriteOptions } from '../../src/pcap/capture-writer.js';
+import { prng } from './helpers.js';
 
 const CLIENT_MAC = '3c:22:fb:12:34:56';
 const ROUTER_MAC = 'a4:91:b1:0a:bc:de';
@@ -35,16 +36,6 @@ const START = 1700000000;
 
 const text = new TextEncoder();
 
-/** A tiny deterministic PRNG (xorshift32) so the sample never changes between runs. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** A DNS message: one question, and answers when given (RFC 1035 wire format, names uncompressed). */
 function dns(id: number, name: string, type: number, answers: Uint8Array[] = []): Uint8Array {

@@ -4,7 +4,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
-/** Whether this process may create namespaces (root). */
+/**
+ * Whether this process may create namespaces (root).
+ *
+ * @example
+ * test('live', { skip: !canUseNamespaces() && 'needs root' }, …)
+ */
 export function canUseNamespaces(): boolean {
   return process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 }
@@ -14,7 +19,12 @@ function ip(args: string[]): void {
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
 }
 
-/** NS `a` (10.9.0.1 on `va`, and lo) and NS `b` (10.9.0.2 on `vb`). */
+/**
+ * NS `a` (10.9.0.1 on `va`, and lo) and NS `b` (10.9.0.2 on `vb`).
+ *
+ * @example
+ * const pair = new VethPair('t1'); try { … } finally { pair.remove(); }
+ */
 export class VethPair {
   readonly a: string;
   readonly b: string;
@@ -57,6 +67,9 @@ export class VethPair {
 /**
  * Sends `count` UDP datagrams of varied sizes from namespace `a` to its
  * loopback and across the veth (which also brings ARP and ICMP port-unreachable).
+ *
+ * @example
+ * sendTraffic(pair, 20)
  */
 export function sendTraffic(pair: VethPair, count: number): void {
   const script = `
@@ -75,13 +88,16 @@ export function sendTraffic(pair: VethPair, count: number): void {
 /**
  * Runs a capture tool in namespace `a` while traffic flows, then stops it with
  * SIGINT (as a person would) and waits for it to write its file.
+ *
+ * @example
+ * await captureWith(pair, 'dumpcap', ['-i', 'lo', '-i', 'va', '-w', path], 30)
  */
 export async function captureWith(pair: VethPair, command: string, args: string[], packets: number): Promise<void> {
   const child = pair.spawnInA(command, args);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 10000;
+  const deadline = Date.now() + 30000; // generous: the machine may be busy
   while (!/listening on|Capturing on/i.test(stderr)) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
@@ -93,7 +109,7 @@ export async function captureWith(pair: VethPair, command: string, args: string[
   sendTraffic(pair, packets);
   await new Promise((r) => setTimeout(r, 500));
   child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
   await exited;
   clearTimeout(timer);
 }

@@ -214,3 +214,28 @@ test('modified (Kuznetzov) pcap records with their 8 extra header bytes', async 
     [5, 6000, 3, 9, [7, 8, 9]], [5, 6000, 3, 9, [7, 8, 9]],
   ]);
 });
+
+test('reading a file with reused buffers (as the pipeline does) still delivers every byte right', async () => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'bpfkit-pcap-reuse-'));
+  try {
+    const records = syntheticRecords(3000, 17);
+    const path = join(dir, 'reuse.pcap');
+    writeFileSync(path, await writeToBytes(records, { format: 'pcap', precision: 'nano' }));
+    const got: CaptureRecord[] = [];
+    // Small chunks force many buffer turns; each batch is checked before the next read may reuse its buffer.
+    for await (const b of readCapture(path, { reuseBuffers: true, chunkSize: 64 * 1024 }).batches(50)) {
+      for (let i = 0; i < b.count; i++) {
+        got.push({
+          data: b.data.slice(b.offsets[i], b.offsets[i] + b.caplens[i]), caplen: b.caplens[i], len: b.wirelens[i],
+          timestamp: { sec: b.sec[i], nsec: b.nsec[i] }, linkType: b.linkType, interface: b.interfaces[i],
+        });
+      }
+    }
+    same(got, records);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

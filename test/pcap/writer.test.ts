@@ -18,6 +18,8 @@ const endings = [
   { name: 'SIGINT from outside', code: 'setInterval(() => {}, 1000); process.stdout.write("ready\\n");', signal: 'SIGINT' },
   { name: 'SIGTERM from outside', code: 'setInterval(() => {}, 1000); process.stdout.write("ready\\n");', signal: 'SIGTERM' },
   { name: 'process.exit() without close', code: 'process.exit(0);' },
+  { name: 'process.exit() while close() is under way', code: 'void w.close(); process.exit(0);' },
+  { name: 'process.exit() with megabytes still in asynchronous writes', code: 'process.exit(0);', packets: 30000 },
   { name: 'the event loop running dry without close (beforeExit)', code: '' },
 ] as const;
 
@@ -25,9 +27,10 @@ for (const ending of endings) {
   for (const format of ['pcap', 'pcapng'] as const) {
     test(`${format}: nothing accepted is lost on ${ending.name}`, async () => {
       const path = join(dir, `exit-${endings.indexOf(ending)}.${format}`);
+      const count = 'packets' in ending ? ending.packets : 100;
       const script = `import { createCaptureWriter } from ${JSON.stringify(writeModule)};
         const w = createCaptureWriter(${JSON.stringify(path)}, { format: '${format}', linkType: 1 });
-        for (let i = 0; i < 100; i++) w.write({ data: new Uint8Array(100).fill(i), caplen: 100, len: 100, timestamp: { sec: 1700000000 + i, nsec: 0 }, linkType: 1, interface: 0 });
+        for (let i = 0; i < ${count}; i++) w.write({ data: new Uint8Array(100).fill(i & 0xff), caplen: 100, len: 100, timestamp: { sec: 1700000000 + i, nsec: 0 }, linkType: 1, interface: 0 });
         ${ending.code}`;
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
       if ('signal' in ending) {
@@ -39,9 +42,9 @@ for (const ending of endings) {
       else assert.equal(code, 0);
       const { records, error } = await readAll(path);
       assert.equal(error, undefined);
-      assert.equal(records.length, 100);
-      assert.deepEqual([...records[99].data.subarray(0, 3)], [99, 99, 99]);
-      if (have('tcpdump')) assert.equal(tcpdumpCount(path), 100);
+      assert.equal(records.length, count);
+      assert.deepEqual([...records[count - 1].data.subarray(0, 3)], Array(3).fill((count - 1) & 0xff));
+      if (have('tcpdump')) assert.equal(tcpdumpCount(path), count);
     });
   }
 }

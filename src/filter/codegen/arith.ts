@@ -49,7 +49,9 @@ function genLoad(ctx: Context, proto: ProtoQual, index: Value, size: number, col
   let cond = index.cond;
   switch (proto) {
     case 'radio':
-      return ctx.error('radio information not present in capture');
+      if (ctx.linkType !== 163 && ctx.linkType !== 127 && ctx.linkType !== 119) return ctx.error('radio information not present in capture');
+      stmts.push(toX(index), { code: BPF_LD | BPF_IND | sizeCode, k: 0 });
+      break;
     case 'link': {
       const s = ctx.offsetVarpart(ctx.offLinkhdr);
       if (s) stmts.push(...s, toA(index), ADD_X, TAX);
@@ -125,7 +127,8 @@ function genArith(ctx: Context, a: Arith): Value {
       ctx.freeReg(a1.reg);
       const reg = ctx.allocReg();
       stmts.push({ code: BPF_ST, k: reg });
-      return { stmts, reg, cond: andConds(a0.cond, a1.cond) };
+      // libpcap keeps only the left operand's guards here (the right one's are dropped), so we do too.
+      return { stmts, reg, cond: a0.cond };
     }
   }
 }

@@ -18,6 +18,8 @@ export interface Offset {
   constant: number;
   /** Scratch register holding the variable part; -1 until first used. */
   reg: number;
+  /** When set, the variable part is that offset's (802.11's type field moves with its payload). */
+  shares?: Offset;
 }
 
 /** Offsets not defined for a link type (libpcap's OFFSET_NOT_SET). */
@@ -34,7 +36,13 @@ export interface ContextOptions {
   readonly netmask: number;
 }
 
-/** Per-compilation state. Create one per `compile` call. */
+/**
+ * Per-compilation state. Create one per `compile` call.
+ *
+ * @example
+ * const ctx = new Context('ip', linkType('EN10MB'), { snaplen: 262144, netmask: 0 });
+ * initLinkType(ctx);
+ */
 export class Context {
   readonly blocks = new BlockFactory();
   /** The link type packets have on the wire (never changes). */
@@ -113,8 +121,9 @@ export class Context {
    */
   offsetVarpart(off: Offset): Stmt[] | undefined {
     if (!off.variable) return undefined;
-    if (off.reg === -1) off.reg = this.allocReg();
-    return [{ code: BPF_LDX | BPF_MEM, k: off.reg }];
+    const owner = off.shares ?? off;
+    if (owner.reg === -1) owner.reg = this.allocReg();
+    return [{ code: BPF_LDX | BPF_MEM, k: owner.reg }];
   }
 
   /** Loads `size` bytes at `offset` from an absolute offset's start into A. */

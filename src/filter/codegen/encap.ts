@@ -21,6 +21,7 @@ export function genVlan(ctx: Context, id: number | undefined): Cond {
   if (ctx.labelStackDepth > 0) return ctx.error('no VLAN match after MPLS');
   switch (ctx.linkType) {
     case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: break;
+    case 105: case 119: case 127: case 163: break; // 802.11, Prism, radiotap, AVS
     default: return ctx.error(`no VLAN support for ${describe(ctx.linkType)}`);
   }
   let b0 = or(genLinktype(ctx, ETHERTYPE.VLAN), genLinktype(ctx, ETHERTYPE.QINQ_AD));

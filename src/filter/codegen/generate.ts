@@ -196,7 +196,8 @@ function genName(ctx: Context, q: Qualifiers, name: string): Cond {
     case 'default': case 'host': {
       if (q.proto === 'link') {
         switch (ctx.linkType) {
-          case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: case DLT.FDDI: case DLT.IEEE802: {
+          case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: case DLT.FDDI: case DLT.IEEE802:
+          case DLT.IP_OVER_FC: case 105: case 119: case 127: case 163: case 192: {
             const mac = resolveEther(name);
             if (!mac) return ctx.error(`unknown ether host '${name}'`);
             return genLinkHost(ctx, mac, q.dir, 'name');
@@ -287,6 +288,7 @@ function genGateway(ctx: Context, mac: Uint8Array, ipv4: number[], q: Qualifiers
   let b0: Cond;
   switch (ctx.linkType) {
     case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: case DLT.FDDI: case DLT.IEEE802:
+    case DLT.IP_OVER_FC: case 105: case 119: case 127: case 163: case 192:
       b0 = genLinkHost(ctx, mac, 'or', 'address');
       break;
     default:

@@ -9,6 +9,7 @@ import { linkType as lookupLinkType, type LinkTypeInfo } from '../../bpf/linktyp
 import { and, not, or, type Cond, type Stmt } from '../cfg.js';
 import type { DirQual } from '../ast.js';
 import { NOT_SET, type Context, type OffsetBase } from './context.js';
+import { WLAN_DLTS, genDataFrameCheck, genWlanHost, genWlanMulticast, isWlan, wlanPrologue } from './ieee80211.js';
 
 export const ETHERMTU = 1500;
 export const ETHERTYPE = {
@@ -24,10 +25,11 @@ export const DLT = {
   ATM_CLIP: 19, PPP_SERIAL: 50, PPP_ETHER: 51, C_HDLC: 104, IEEE802_11: 105, LOOP: 108, ENC: 109,
   LINUX_SLL: 113, PFLOG: 117, APPLE_IP_OVER_IEEE1394: 138, PPP_PPPD: 166, IPNET: 226, IPV4: 228, IPV6: 229,
   NETANALYZER: 240, NETANALYZER_TRANSPARENT: 241, LINUX_SLL2: 276,
+  ARCNET: 7, PPP_BSDOS: 16, SYMANTEC_FIREWALL: 99, FRELAY: 107, LTALK: 114, IP_OVER_FC: 122, ARCNET_LINUX: 129,
 } as const;
 
 /** How a link type names its payload protocol. */
-type Style = 'ether' | 'llc' | 'chdlc' | 'ppp' | 'sll' | 'rawip' | 'ipv4' | 'ipv6' | 'loopback-host' | 'loopback-net'
+type Style = 'arcnet' | 'ppp_bsdos' | 'frelay' | 'ltalk' | 'wlan' | 'ether' | 'llc' | 'chdlc' | 'ppp' | 'sll' | 'rawip' | 'ipv4' | 'ipv6' | 'loopback-host' | 'loopback-net'
   | 'pflog' | 'ipnet' | 'ethertype' | 'none';
 
 interface LinkLayout {
@@ -35,8 +37,10 @@ interface LinkLayout {
   readonly linkhdr?: number;
   /** Offset of the type field, or NOT_SET. */
   readonly linktype: number;
-  /** Offset of the payload; 'pflog' for PFLOG's variable header. */
-  readonly linkpl: number | 'pflog';
+  /** Offset of the payload; 'pflog' for PFLOG's variable header, 'wlan' for 802.11's. */
+  readonly linkpl: number | 'pflog' | 'wlan';
+  /** The link header itself starts after a variable-length radio header. */
+  readonly radio?: boolean;
   readonly nl: number;
   readonly nosnap: number;
 }
@@ -66,6 +70,18 @@ const LAYOUTS = new Map<number, LinkLayout>([
   [DLT.LINUX_SLL2, { style: 'ethertype', linktype: 0, linkpl: 20, nl: 0, nosnap: 0 }],
   [DLT.PFLOG, { style: 'pflog', linktype: 0, linkpl: 'pflog', nl: 0, nosnap: 0 }],
   [DLT.IPNET, { style: 'ipnet', linktype: 1, linkpl: 24, nl: 0, nosnap: 0 }],
+  [WLAN_DLTS.IEEE802_11, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3 }],
+  [WLAN_DLTS.PRISM_HEADER, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
+  [WLAN_DLTS.IEEE802_11_RADIO, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
+  [WLAN_DLTS.IEEE802_11_RADIO_AVS, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
+  [WLAN_DLTS.PPI, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
+  [DLT.ARCNET, { style: 'arcnet', linktype: 2, linkpl: 6, nl: 0, nosnap: 0 }],
+  [DLT.ARCNET_LINUX, { style: 'arcnet', linktype: 4, linkpl: 8, nl: 0, nosnap: 0 }],
+  [DLT.PPP_BSDOS, { style: 'ppp_bsdos', linktype: 5, linkpl: 24, nl: 0, nosnap: 0 }],
+  [DLT.SYMANTEC_FIREWALL, { style: 'ethertype', linktype: 6, linkpl: 44, nl: 0, nosnap: 0 }],
+  [DLT.FRELAY, { style: 'frelay', linktype: NOT_SET, linkpl: 0, nl: 0, nosnap: 0 }],
+  [DLT.LTALK, { style: 'ltalk', linktype: NOT_SET, linkpl: 0, nl: 0, nosnap: 0 }],
+  [DLT.IP_OVER_FC, { style: 'llc', linktype: 22, linkpl: 16, nl: 8, nosnap: 3 }],
   [DLT.APPLE_IP_OVER_IEEE1394, { style: 'ethertype', linktype: 16, linkpl: 18, nl: 0, nosnap: 0 }],
 ]);
 
@@ -89,17 +105,24 @@ export function initLinkType(ctx: Context): void {
   const layout = LAYOUTS.get(ctx.outermost.dlt);
   if (!layout) return;
   const hdr = layout.linkhdr ?? 0;
-  ctx.offLinkhdr = { variable: false, constant: hdr, reg: -1 };
+  ctx.offLinkhdr = { variable: layout.radio === true, constant: hdr, reg: -1 };
   ctx.offOutermostlinkhdr = { ...ctx.offLinkhdr };
-  ctx.offLinktype = { variable: false, constant: layout.linktype, reg: -1 };
-  ctx.offLinkpl = layout.linkpl === 'pflog'
+  ctx.offLinkpl = layout.linkpl === 'pflog' || layout.linkpl === 'wlan'
     ? { variable: true, constant: 0, reg: -1 }
     : { variable: false, constant: layout.linkpl, reg: -1 };
+  ctx.offLinktype = layout.linkpl === 'wlan'
+    ? { variable: true, constant: layout.linktype, reg: -1, shares: ctx.offLinkpl }
+    : { variable: false, constant: layout.linktype, reg: -1 };
   ctx.offNl = layout.nl;
   ctx.offNlNosnap = layout.nosnap;
 }
 
-/** The description libpcap prints for a DLT. */
+/**
+ * The description of a DLT, for messages.
+ *
+ * @example
+ * describe(12) // 'Raw IP'
+ */
 export function describe(dlt: number): string {
   try {
     return lookupLinkType(dlt).description;
@@ -118,11 +141,6 @@ function nameOf(dlt: number): string {
 
 function styleOf(ctx: Context): Style {
   return LAYOUTS.get(ctx.linkType)?.style ?? 'none';
-}
-
-/** True when the current link type is Ethernet-like (EN10MB, netANALYZER). */
-export function isEthernet(ctx: Context): boolean {
-  return styleOf(ctx) === 'ether';
 }
 
 /**
@@ -224,6 +242,10 @@ export function genLinktype(ctx: Context, proto: number): Cond {
   if (ctx.labelStackDepth > 0) return mplsLinktype(ctx, proto);
   switch (styleOf(ctx)) {
     case 'ether': return etherLinktype(ctx, proto);
+    case 'wlan': {
+      const b0 = genDataFrameCheck(ctx);
+      return and(b0, llcLinktype(ctx, proto));
+    }
     case 'llc': return llcLinktype(ctx, proto);
     case 'chdlc': return ctx.cmp('linktype', 0, BPF_H, proto === LLCSAP.ISONS ? (proto << 8) | proto : proto);
     case 'ppp': return ctx.cmp('linktype', 0, BPF_H, PPP_TYPES.get(proto) ?? proto);
@@ -249,6 +271,37 @@ export function genLinktype(ctx: Context, proto: number): Cond {
       if (proto === ETHERTYPE.IPV6) return ctx.cmp('linktype', 0, BPF_B, 26);
       return ctx.false();
     case 'ethertype': return ctx.cmp('linktype', 0, BPF_H, proto);
+    case 'arcnet': {
+      const arc = (code: number): Cond => ctx.cmp('linktype', 0, BPF_B, code);
+      switch (proto) {
+        case ETHERTYPE.IPV6: return arc(0xc4);
+        case ETHERTYPE.IP: { const b0 = arc(0xd4); return or(b0, arc(0xf0)); }
+        case ETHERTYPE.ARP: { const b0 = arc(0xd5); return or(b0, arc(0xf1)); }
+        case ETHERTYPE.REVARP: return arc(0xd6);
+        case ETHERTYPE.ATALK: return arc(0xdd);
+        default: return ctx.false();
+      }
+    }
+    case 'ppp_bsdos':
+      if (proto === ETHERTYPE.IP) {
+        // IP, and Van Jacobson compressed and uncompressed TCP/IP.
+        const b1 = or(ctx.cmp('linktype', 0, BPF_H, 0x21), ctx.cmp('linktype', 0, BPF_H, 0x2d));
+        return or(b1, ctx.cmp('linktype', 0, BPF_H, 0x2f));
+      }
+      return ctx.cmp('linktype', 0, BPF_H, PPP_TYPES.get(proto) ?? proto);
+    case 'frelay': {
+      // The NLPID after a 2-byte header and the UI control byte 0x03.
+      const nlpid = (v: number): Cond => ctx.cmp('linkhdr', 2, BPF_H, (0x03 << 8) | v);
+      if (proto === ETHERTYPE.IP) return nlpid(0xcc);
+      if (proto === ETHERTYPE.IPV6) return nlpid(0x8e);
+      if (proto === LLCSAP.ISONS) {
+        const b0 = nlpid(0x81);
+        const b2 = or(nlpid(0x82), nlpid(0x83));
+        return or(b0, b2);
+      }
+      return ctx.false();
+    }
+    case 'ltalk': return proto === ETHERTYPE.ATALK ? ctx.true() : ctx.false();
     case 'none': break;
   }
   if (ctx.offLinktype.constant !== NOT_SET) return ctx.cmp('linktype', 0, BPF_H, proto);
@@ -296,7 +349,9 @@ export function genLinkHost(ctx: Context, mac: Uint8Array, dir: DirQual, what: '
     case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return macHostop(ctx, mac, dir, 6, 0);
     case DLT.FDDI: return macHostop(ctx, mac, dir, 7, 1);
     case DLT.IEEE802: return macHostop(ctx, mac, dir, 8, 2);
+    case DLT.IP_OVER_FC: return macHostop(ctx, mac, dir, 10, 2);
     default:
+      if (isWlan(ctx.linkType)) return genWlanHost(ctx, mac, dir);
       return ctx.error(what === 'name'
         ? 'only ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel supports link-level host name'
         : 'ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel');
@@ -315,7 +370,11 @@ export function genLinkBroadcast(ctx: Context): Cond {
     case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return macHostop(ctx, all, 'dst', 6, 0);
     case DLT.FDDI: return macHostop(ctx, all, 'dst', 7, 1);
     case DLT.IEEE802: return macHostop(ctx, all, 'dst', 8, 2);
-    default: return ctx.error('not a broadcast link');
+    case DLT.IP_OVER_FC: return macHostop(ctx, all, 'dst', 10, 2);
+    case DLT.ARCNET: case DLT.ARCNET_LINUX: return ctx.cmp('linkhdr', 1, BPF_B, 0);
+    default:
+      if (isWlan(ctx.linkType)) return genWlanHost(ctx, all, 'dst');
+      return ctx.error('not a broadcast link');
   }
 }
 
@@ -333,8 +392,10 @@ export function genLinkMulticast(ctx: Context): Cond {
   switch (ctx.linkType) {
     case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return macMulticast(ctx, 0);
     case DLT.FDDI: return macMulticast(ctx, 1);
-    case DLT.IEEE802: return macMulticast(ctx, 2);
+    case DLT.IEEE802: case DLT.IP_OVER_FC: return macMulticast(ctx, 2);
+    case DLT.ARCNET: case DLT.ARCNET_LINUX: return ctx.cmp('linkhdr', 1, BPF_B, 0);
     default:
+      if (isWlan(ctx.linkType)) return genWlanMulticast(ctx);
       return ctx.error('link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel');
   }
 }
@@ -358,6 +419,10 @@ export function genLlc(ctx: Context, subtype: string | undefined, valueColumn: n
       base = ctx.true();
       break;
     default:
+      if (isWlan(ctx.linkType)) {
+        base = genDataFrameCheck(ctx);
+        break;
+      }
       return ctx.error(`'llc' not supported for ${describe(ctx.linkType)}`);
   }
   if (subtype === undefined) return base;
@@ -380,6 +445,7 @@ export function genLlc(ctx: Context, subtype: string | undefined, valueColumn: n
  * root.stmts = [...linkPrologue(ctx), ...root.stmts];
  */
 export function linkPrologue(ctx: Context): Stmt[] {
+  if (isWlan(ctx.outermost.dlt)) return wlanPrologue(ctx);
   if (ctx.outermost.dlt === DLT.PFLOG && ctx.offLinkpl.reg !== -1 && ctx.offLinkpl.variable) {
     return [
       { code: BPF_LD | BPF_ABS | BPF_B, k: 0 },

@@ -15,7 +15,12 @@ const ISIS_PDU = {
   L1_LAN_IIH: 15, L2_LAN_IIH: 16, PTP_IIH: 17, L1_LSP: 18, L2_LSP: 20, L1_CSNP: 24, L2_CSNP: 25, L1_PSNP: 26, L2_PSNP: 27,
 } as const;
 
-/** The error for a direction that only makes sense for 802.11 MAC addresses. */
+/**
+ * The error for a direction that only makes sense for 802.11 MAC addresses.
+ *
+ * @example
+ * wlanDirError('ra', 'ports') // "'ra' is not a valid qualifier for ports"
+ */
 export function wlanDirError(dir: DirQual, what: string): string | undefined {
   switch (dir) {
     case 'addr1': return `'addr1' and 'address1' are not valid qualifiers for ${what}`;
@@ -28,7 +33,12 @@ export function wlanDirError(dir: DirQual, what: string): string | undefined {
   }
 }
 
-/** Applies a direction to a (src, dst) pair of generators, as every libpcap *op function does. */
+/**
+ * Applies a direction to a (src, dst) pair of generators, as every libpcap *op function does.
+ *
+ * @example
+ * byDirection(ctx, 'or', 'ports', () => srcTest(), () => dstTest())
+ */
 export function byDirection(ctx: Context, dir: DirQual, what: string, src: () => Cond, dst: () => Cond): Cond {
   switch (dir) {
     case 'src': return src();
@@ -160,6 +170,7 @@ export function genProto(ctx: Context, v: number, proto: ProtoQual, dir: DirQual
       return and(b0, b1);
     }
     case 'iso': {
+      if (ctx.linkType === DLT.FRELAY) return ctx.cmp('linkhdr', 2, BPF_H, (0x03 << 8) | v);
       if (ctx.linkType === DLT.C_HDLC) {
         const b0 = genLinktype(ctx, (LLCSAP.ISONS << 8) | LLCSAP.ISONS);
         return and(b0, ctx.cmp('linkpl_nosnap', 1, BPF_B, v));

@@ -7,7 +7,6 @@ import { BPF_B } from '../../bpf/opcodes.js';
 import type { Cond } from '../cfg.js';
 import type { Expr } from '../ast.js';
 import type { Context } from './context.js';
-import { DLT } from './link.js';
 
 const TYPES = new Map([['mgt', 0x00], ['management', 0x00], ['ctl', 0x04], ['control', 0x04], ['data', 0x08]]);
 const SUBTYPES = new Map<number, Map<string, number>>([
@@ -21,6 +20,8 @@ const SUBTYPES = new Map<number, Map<string, number>>([
     ['qos-data-cf-poll', 0xa0], ['qos-data-cf-ack-poll', 0xb0], ['qos', 0xc0], ['qos-cf-poll', 0xe0], ['qos-cf-ack-poll', 0xf0]])],
 ]);
 const DIRS = new Map([['nods', 0], ['tods', 1], ['fromds', 2], ['dstods', 3]]);
+/** 802.11, Prism, radiotap, AVS (libpcap leaves PPI out of these primitives). */
+const HAS_80211_HEADER: readonly number[] = [105, 119, 127, 163];
 const TYPE_MASK = 0x0c;
 const SUBTYPE_MASK = 0xf0;
 
@@ -82,9 +83,9 @@ export function genWlan(ctx: Context, e: Extract<Expr, { kind: 'wlanType' | 'wla
     }
     mask = 0x03;
     offset = 1;
-    if (ctx.linkType !== DLT.IEEE802_11) return ctx.error('frame direction supported only with 802.11 headers');
+    if (!HAS_80211_HEADER.includes(ctx.linkType)) return ctx.error('frame direction supported only with 802.11 headers');
     return ctx.mcmp('linkhdr', offset, BPF_B, value, mask);
   }
-  if (ctx.linkType !== DLT.IEEE802_11) return ctx.error('802.11 link-layer types supported only on 802.11');
+  if (!HAS_80211_HEADER.includes(ctx.linkType)) return ctx.error('802.11 link-layer types supported only on 802.11');
   return ctx.mcmp('linkhdr', offset, BPF_B, value, mask);
 }

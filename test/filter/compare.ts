@@ -1,4 +1,8 @@
-// Ad-hoc runner: node dist/test/filter/smoke-run.js DLT 'expr' ['expr' ...]
+/**
+ * A debugging aid, not a test: compares bpfkit and libpcap on expressions for
+ * one link type over its corpus and prints both programs where they differ.
+ *   node dist/test/filter/compare.js DLT EXPRESSION...
+ */
 import { corpus } from '../../src/craft/index.js';
 import { Oracle } from '../oracle/oracle.js';
 import { differ } from './differential.js';

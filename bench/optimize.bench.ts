@@ -1,0 +1,121 @@
+/**
+ * The optimizer against libpcap's: over ≥2,000 expressions (random per link
+ * type, test/bpf's list, pcap-filter(7) examples, issue 3's filters), our
+ * optimized instruction count beside libpcap's `-O` count, instructions
+ * executed per packet over each link type's corpus (both Programs run by
+ * our counting interpreter with libpcap semantics), time to optimize, and
+ * the 1,000-host filter. Prints markdown for docs/BENCHMARKS.md.
+ *
+ * node dist/bench/optimize.bench.js            (BPFKIT_BENCH_PER_LINK_TYPE=120 by default)
+ */
+import { buildCfg, compile, CompileError, FilterSyntaxError, linearize } from '../src/filter/index.js';
+import { optimizeCfg } from '../src/filter/optimize/index.js';
+import { instructionCount } from '../src/filter/optimize/graph.js';
+import { interpretCounted } from '../src/bpf/interpreter.js';
+import type { Program } from '../src/bpf/program.js';
+import { corpus, type CorpusPacket } from '../src/craft/index.js';
+import { Oracle, OracleCompileError } from '../test/oracle/oracle.js';
+import { optimizerCorpus } from '../test/filter/optimize/corpus.js';
+
+const PER_LINK_TYPE = Number(process.env.BPFKIT_BENCH_PER_LINK_TYPE ?? 120);
+const PACKETS = Number(process.env.BPFKIT_BENCH_PACKETS ?? 100);
+
+/** Sizes of one optimizer mode against libpcap's. */
+interface Sizes { ours: number; fewer: number; more: number; logRatio: number }
+interface Row { n: number; theirs: number; exact: Sizes; assumed: Sizes; execOurs: number; execTheirs: number; runs: number }
+const newSizes = (): Sizes => ({ ours: 0, fewer: 0, more: 0, logRatio: 0 });
+const newRow = (): Row => ({ n: 0, theirs: 0, exact: newSizes(), assumed: newSizes(), execOurs: 0, execTheirs: 0, runs: 0 });
+
+function addSizes(s: Sizes, ours: number, theirs: number): void {
+  s.ours += ours;
+  if (ours < theirs) s.fewer++;
+  if (ours > theirs) s.more++;
+  s.logRatio += Math.log(ours / theirs);
+}
+
+function add(row: Row, exact: number, assumed: number, theirs: number, execOurs: number, execTheirs: number, runs: number): void {
+  row.n++; row.theirs += theirs;
+  addSizes(row.exact, exact, theirs);
+  addSizes(row.assumed, assumed, theirs);
+  row.execOurs += execOurs; row.execTheirs += execTheirs; row.runs += runs;
+}
+
+function line(name: string, r: Row): string {
+  const pct = (x: number) => `${((100 * x) / r.n).toFixed(1)}%`;
+  const sizes = (s: Sizes) => `${s.ours} | ${s.fewer} (${pct(s.fewer)}) | ${s.more} | ${Math.exp(s.logRatio / r.n).toFixed(3)}`;
+  return `| ${name} | ${r.n} | ${r.theirs} | ${sizes(r.exact)} | ${sizes(r.assumed)} | ${(r.execOurs / r.runs).toFixed(2)} | ${(r.execTheirs / r.runs).toFixed(2)} |`;
+}
+
+function executed(prog: Program, packets: readonly CorpusPacket[]): number {
+  let total = 0;
+  for (const p of packets) total += interpretCounted(prog, p.data, p.wireLength, { semantics: 'bsd' }).executed;
+  return total;
+}
+
+const oracle = await Oracle.start();
+const rows = new Map<number, Row>();
+const overall = newRow();
+const worse: string[] = [];
+const times: number[] = [];
+let libpcapEmpty = 0, skipped = 0;
+const packetsByDlt = new Map<number, CorpusPacket[]>();
+try {
+  for (const { expression, dlt } of optimizerCorpus(PER_LINK_TYPE)) {
+    let ours: Program, assumed: Program;
+    try {
+      const cfg = buildCfg(expression, { linkType: dlt });
+      const t0 = performance.now();
+      optimizeCfg(cfg);
+      times.push(performance.now() - t0);
+      ours = compile(expression, { linkType: dlt });
+      assumed = linearize(optimizeCfg(cfg, { exactLoads: false }));
+    } catch (e) {
+      if (e instanceof CompileError || e instanceof FilterSyntaxError) { skipped++; continue; }
+      throw e;
+    }
+    let theirs: Program;
+    try {
+      theirs = await oracle.compile(expression, { linkType: dlt, optimize: true });
+    } catch (e) {
+      if (!(e instanceof OracleCompileError)) throw e;
+      if (e.libpcapMessage === 'expression rejects all packets') libpcapEmpty++; else skipped++;
+      continue;
+    }
+    let packets = packetsByDlt.get(dlt);
+    if (!packets) packetsByDlt.set(dlt, packets = corpus({ linkType: dlt, count: PACKETS, seed: 4242 + dlt, malformed: 0.1, describe: false }));
+    const row = rows.get(dlt) ?? newRow();
+    rows.set(dlt, row);
+    const eo = executed(ours, packets), et = executed(theirs, packets);
+    add(row, ours.length, assumed.length, theirs.length, eo, et, packets.length);
+    add(overall, ours.length, assumed.length, theirs.length, eo, et, packets.length);
+    if (ours.length > theirs.length) worse.push(`(assumed ${assumed.length}) ` + `DLT ${dlt} ${ours.length} vs ${theirs.length}: ${expression.length > 90 ? `${expression.slice(0, 90)}…` : expression}`);
+  }
+} finally {
+  oracle.close();
+}
+
+console.log('| DLT | expressions | libpcap -O insns | exact: ours insns | fewer | more | geo-mean ours/libpcap | loads assumed: ours insns | fewer | more | geo-mean | executed/packet ours (exact) | executed/packet libpcap |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const [dlt, row] of [...rows].sort((a, b) => a[0] - b[0])) console.log(line(String(dlt), row));
+console.log(line('**all**', overall));
+times.sort((a, b) => a - b);
+console.log(`\noptimization time per expression: mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3)} ms, p99 ${times[Math.floor(times.length * 0.99)].toFixed(2)} ms, max ${times[times.length - 1].toFixed(2)} ms`);
+console.log(`skipped ${skipped} expressions one side rejects; libpcap proved ${libpcapEmpty} empty ("expression rejects all packets")`);
+console.log(`\nmore instructions than libpcap (${worse.length}), first 25:`);
+for (const w of worse.slice(0, 25)) console.log(`- ${w}`);
+
+const hosts = Array.from({ length: 1000 }, (_, i) => `host 10.${(i >> 8) & 255}.${i & 255}.1`).join(' or ');
+globalThis.gc?.();
+const heapBefore = process.memoryUsage().heapUsed;
+let peak = 0;
+const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+const t0 = performance.now();
+const big = buildCfg(hosts);
+const t1 = performance.now();
+const optimized = optimizeCfg(big);
+const t2 = performance.now();
+let verdict: string;
+try { verdict = `${compile(hosts).length} instructions`; } catch (e) { verdict = `refused: ${(e as Error).message}`; }
+clearInterval(timer);
+peak = Math.max(peak, process.memoryUsage().rss);
+console.log(`\n1,000 hosts: graph built in ${(t1 - t0).toFixed(0)} ms, optimized in ${(t2 - t1).toFixed(0)} ms (${instructionCount(big)} → ${instructionCount(optimized)} instructions), heap +${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(0)} MB, peak RSS ${(peak / 1e6).toFixed(0)} MB; compile(): ${verdict}`);

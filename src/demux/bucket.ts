@@ -1,0 +1,175 @@
+/**
+ * The paths found under one key value, kept small by splitting.
+ *
+ * A hash table on one field separates filters that differ in that field. Flows
+ * between the same few hosts differ only in combinations of fields, so any
+ * one field leaves many of them in one bucket, and every packet of that
+ * traffic would check them all. A bucket that grows past SPLIT_AT entries is
+ * therefore split on a second field that its entries test for equality (the
+ * one with the most distinct values), and so on down: a decision tree in the
+ * manner of DPF, grown only where the filters need it.
+ */
+import type { Atom, Expr } from './expr.js';
+
+/** Entries a bucket checks one by one before it is worth splitting. */
+export const SPLIT_AT = 8;
+
+/** What a bucket holds: a path (its atoms) and where it is filed. */
+export interface Filed {
+  readonly atoms: readonly Atom[];
+  bucket: Bucket<this> | undefined;
+}
+
+export interface Bucket<E> {
+  /** Entries checked whenever a packet reaches this bucket. */
+  readonly entries: E[];
+  /** Entries here and in every bucket below. */
+  size: number;
+  /** When split: the value the sub-buckets are keyed on, and its compiled evaluator (-1 when it cannot be computed). */
+  splitExpr: Expr | undefined;
+  splitEval: ((p: Uint8Array, wl: number) => number) | undefined;
+  sub: Map<number, Bucket<E>> | undefined;
+  readonly parent: Bucket<E> | undefined;
+  readonly keyInParent: number;
+  /** Expressions already keyed on the way here (a split on them would separate nothing). */
+  readonly used: ReadonlySet<string>;
+  /** How many entries the last failed split attempt saw: try again only when they have doubled. */
+  triedAt: number;
+}
+
+/**
+ * A new, empty bucket.
+ *
+ * @example
+ * const root = newBucket<PathEntry>(undefined, 0, new Set(['w[26]']));
+ */
+export function newBucket<E>(parent: Bucket<E> | undefined, keyInParent: number, used: ReadonlySet<string>): Bucket<E> {
+  return { entries: [], size: 0, splitExpr: undefined, splitEval: undefined, sub: undefined, parent, keyInParent, used, triedAt: 0 };
+}
+
+/** The constant an entry's path requires `expr` to equal, if it has such a test. */
+function requiredValue(atoms: readonly Atom[], expr: Expr): number | undefined {
+  for (const a of atoms) if (a.op === 'eq' && a.truth && a.left === expr && a.right.kind === 'const') return a.right.value;
+  return undefined;
+}
+
+/**
+ * Files an entry under `bucket` (descending through its splits), splitting
+ * the bucket it lands in when that has grown too large.
+ *
+ * @example
+ * insert(root, entry, (e) => compileEvaluator(e));
+ */
+export function insert<E extends Filed>(root: Bucket<E>, entry: E, evaluator: (e: Expr) => (p: Uint8Array, wl: number) => number): void {
+  let b = root;
+  for (;;) {
+    b.size++;
+    if (!b.sub || !b.splitExpr) break;
+    const v = requiredValue(entry.atoms, b.splitExpr);
+    if (v === undefined) break;
+    let next = b.sub.get(v);
+    if (!next) b.sub.set(v, (next = newBucket(b, v, b.used)));
+    b = next;
+  }
+  b.entries.push(entry);
+  entry.bucket = b;
+  if (b.entries.length > SPLIT_AT && b.entries.length >= 2 * b.triedAt) split(b, evaluator);
+}
+
+/**
+ * Takes an entry out of the bucket it is filed in; empty sub-buckets are dropped.
+ * Returns true when the root bucket is now empty.
+ *
+ * @example
+ * if (remove(entry)) table.buckets.delete(value);
+ */
+export function remove<E extends Filed>(entry: E): boolean {
+  let b = entry.bucket;
+  if (!b) return false;
+  b.entries.splice(b.entries.indexOf(entry), 1);
+  entry.bucket = undefined;
+  for (;;) {
+    b.size--;
+    const parent: Bucket<E> | undefined = b.parent;
+    if (!parent) return b.size === 0;
+    if (b.size === 0) parent.sub!.delete(b.keyInParent);
+    b = parent;
+  }
+}
+
+/** Moves the entries that test one more field for equality into sub-buckets keyed on it. */
+function split<E extends Filed>(b: Bucket<E>, evaluator: (e: Expr) => (p: Uint8Array, wl: number) => number): void {
+  if (!b.splitExpr) {
+    const values = new Map<Expr, Set<number>>();
+    for (const entry of b.entries) {
+      for (const a of entry.atoms) {
+        if (a.op !== 'eq' || !a.truth || a.right.kind !== 'const' || a.left.kind === 'const' || b.used.has(a.left.key)) continue;
+        let set = values.get(a.left);
+        if (!set) values.set(a.left, (set = new Set()));
+        set.add(a.right.value);
+      }
+    }
+    let best: Expr | undefined;
+    let bestCount = 1;
+    for (const [expr, set] of values) if (set.size > bestCount) { best = expr; bestCount = set.size; }
+    if (!best) {
+      b.triedAt = b.entries.length;
+      return;
+    }
+    b.splitExpr = best;
+    b.splitEval = evaluator(best);
+    b.sub = new Map();
+  }
+  const expr = b.splitExpr;
+  const used = new Set(b.used).add(expr.key);
+  const stay: E[] = [];
+  for (const entry of b.entries) {
+    const v = requiredValue(entry.atoms, expr);
+    if (v === undefined) { stay.push(entry); continue; }
+    let next = b.sub!.get(v);
+    if (!next) b.sub!.set(v, (next = newBucket(b, v, used)));
+    next.entries.push(entry);
+    next.size++;
+    entry.bucket = next;
+  }
+  b.entries.length = 0;
+  b.entries.push(...stay);
+  b.triedAt = stay.length;
+  for (const next of b.sub!.values()) if (next.entries.length > SPLIT_AT && next.entries.length >= 2 * next.triedAt) split(next, evaluator);
+}
+
+/**
+ * Checks a packet against the entries of a bucket and of the sub-bucket its
+ * value leads to; appends the filters that accept it to `out` from index `c`.
+ * Called by the generated dispatcher.
+ *
+ * @example
+ * c = visit(bucket, packet, wireLength, out, c);
+ */
+export function visit(b: Bucket<{ check: (p: Uint8Array, wl: number) => boolean; filter: unknown }>, p: Uint8Array, wl: number, out: unknown[], c: number): number {
+  const e = b.entries;
+  for (let j = 0; j < e.length; j++) {
+    const pe = e[j];
+    if (pe.check(p, wl)) out[c++] = pe.filter;
+  }
+  if (b.sub !== undefined) {
+    const v = b.splitEval!(p, wl);
+    if (v >= 0) {
+      const next = b.sub.get(v);
+      if (next !== undefined) c = visit(next, p, wl, out, c);
+    }
+  }
+  return c;
+}
+
+/**
+ * The largest number of entries any one packet checks in this bucket tree.
+ *
+ * @example
+ * largestLeaf(root) // e.g. 3
+ */
+export function largestLeaf(b: Bucket<unknown>): number {
+  let most = 0;
+  if (b.sub) for (const next of b.sub.values()) most = Math.max(most, largestLeaf(next));
+  return b.entries.length + most;
+}

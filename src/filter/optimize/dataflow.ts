@@ -1,0 +1,262 @@
+/**
+ * The forward analysis the value-numbering, branch-folding, jump-threading
+ * and dead-code passes share: an abstract machine state (the value number
+ * in A, X and each M[i], the captured length proven by loads that
+ * succeeded, and predicate facts per value) carried through the DAG in
+ * topological order. A block's entry state is the meet of the states on
+ * its incoming edges, so one sweep is exact for a DAG and ends after
+ * visiting each block once.
+ *
+ * Visitors see each block with its entry state (and may rewrite its
+ * statements) and each outgoing edge with the state on it (and may send the
+ * edge elsewhere, further down the topological order).
+ */
+import {
+  BPF_ABS, BPF_ALU, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_LD, BPF_LDX, BPF_LEN,
+  BPF_MEM, BPF_MOD, BPF_MSH, BPF_NEG, BPF_ST, BPF_STX, BPF_TXA, BPF_X, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc,
+} from '../../bpf/opcodes.js';
+import { isReturn, topologicalOrder, type Block, type Cfg, type Stmt } from '../cfg.js';
+import { decide, meetFacts, rangeFact, refine, type Fact } from './facts.js';
+import { absoluteEnd, MEM0, REG_A, REG_X, REGS } from './graph.js';
+import { Values } from './values.js';
+
+/** The abstract machine state at one point. */
+export interface State {
+  /** Value number held by each register (REG_A, REG_X, MEM0 + i). */
+  readonly regs: number[];
+  /** Captured length every run reaching here is known to have (loads up to it succeeded). */
+  extent: number;
+  /** Predicates known per value number. */
+  readonly facts: Map<number, Fact>;
+}
+
+/** What executing one statement does to the state. */
+export interface Effect {
+  /** Register written. */
+  dest: number;
+  /** Value number written. */
+  value: number;
+  /** The statement may end the run (a load past the packet, division by X = 0). */
+  mayFail: boolean;
+}
+
+/** A comparison at the end of a block: value `a` against constant `k`, or against value `x`. */
+export interface Comparison {
+  op: number;
+  a: number;
+  k?: number;
+  x?: number;
+}
+
+/**
+ * The state at the program's start: A, X and every M[i] hold 0.
+ *
+ * @example
+ * const s = initialState(values);
+ */
+export function initialState(values: Values): State {
+  const zero = values.constant(0);
+  return { regs: new Array<number>(REGS).fill(zero), extent: 0, facts: new Map() };
+}
+
+/**
+ * A copy that can be changed without touching the original.
+ *
+ * @example
+ * const t = copyState(s);
+ */
+export function copyState(s: State): State {
+  return { regs: s.regs.slice(), extent: s.extent, facts: new Map(s.facts) };
+}
+
+/**
+ * What holds on every one of several incoming states. A register holding
+ * different values on different edges gets a fresh value number.
+ *
+ * @example
+ * const entry = meetStates(values, [fromLeft, fromRight]);
+ */
+export function meetStates(values: Values, states: readonly State[]): State {
+  if (states.length === 1) return copyState(states[0]);
+  const first = states[0];
+  const regs = first.regs.map((v, r) => (states.every((s) => s.regs[r] === v) ? v : values.fresh()));
+  const extent = Math.min(...states.map((s) => s.extent));
+  const facts = new Map<number, Fact>();
+  for (const [vn, fact] of first.facts) {
+    let met: Fact | undefined = fact;
+    for (let i = 1; i < states.length && met; i++) {
+      const other = states[i].facts.get(vn);
+      met = other ? meetFacts(met, other) : undefined;
+    }
+    if (met) facts.set(vn, met);
+  }
+  return { regs, extent, facts };
+}
+
+/**
+ * What is known about a value in a state (its facts, or its range).
+ *
+ * @example
+ * factOf(values, state, state.regs[REG_A]).hi
+ */
+export function factOf(values: Values, s: State, vn: number): Fact {
+  const known = s.facts.get(vn);
+  if (known) return known;
+  const [lo, hi] = values.range(vn);
+  return rangeFact(lo, hi);
+}
+
+function loadKind(code: number): string {
+  const size = bpfSize(code);
+  const letter = size === BPF_B ? 'b' : size === BPF_H ? 'h' : 'w';
+  return bpfMode(code) === BPF_IND ? `i${letter}` : letter;
+}
+
+function held(s: State, vn: number): boolean {
+  return s.regs.includes(vn);
+}
+
+/**
+ * The effect of one statement in a state (the state is not changed).
+ *
+ * @example
+ * const { dest, value } = effectOf(values, state, { code: 0x28, k: 12 });
+ */
+export function effectOf(values: Values, s: State, stmt: Stmt): Effect {
+  const cls = bpfClass(stmt.code), mode = bpfMode(stmt.code);
+  const r = s.regs;
+  switch (cls) {
+    case BPF_LD: case BPF_LDX: {
+      const dest = cls === BPF_LD ? REG_A : REG_X;
+      if (mode === BPF_IMM) return { dest, value: values.constant(stmt.k), mayFail: false };
+      if (mode === BPF_MEM) return { dest, value: r[MEM0 + stmt.k], mayFail: false };
+      if (mode === BPF_LEN) return { dest, value: values.load('len', 0, -1), mayFail: false };
+      const value = mode === BPF_MSH ? values.load('msh', stmt.k, -1)
+        : values.load(loadKind(stmt.code), stmt.k, mode === BPF_IND ? r[REG_X] : -1);
+      const end = mode === BPF_ABS || mode === BPF_MSH ? absoluteEnd(stmt) : undefined;
+      const mayFail = values.exactLoads && !(held(s, value) || (end !== undefined && end <= s.extent));
+      return { dest, value, mayFail };
+    }
+    case BPF_ST: return { dest: MEM0 + stmt.k, value: r[REG_A], mayFail: false };
+    case BPF_STX: return { dest: MEM0 + stmt.k, value: r[REG_X], mayFail: false };
+    case BPF_ALU: {
+      const op = bpfOp(stmt.code);
+      if (op === BPF_NEG) return { dest: REG_A, value: values.alu(op, r[REG_A], r[REG_A]), mayFail: false };
+      const byX = bpfSrc(stmt.code) === BPF_X;
+      const right = byX ? r[REG_X] : values.constant(stmt.k);
+      const value = values.alu(op, r[REG_A], right);
+      const mayFail = byX && (op === BPF_DIV || op === BPF_MOD) && factOf(values, s, right).lo === 0 && !held(s, value);
+      return { dest: REG_A, value, mayFail };
+    }
+    default:
+      return (stmt.code & 0xf8) === BPF_TXA ? { dest: REG_A, value: r[REG_X], mayFail: false } : { dest: REG_X, value: r[REG_A], mayFail: false };
+  }
+}
+
+/**
+ * Applies one statement to a state in place; returns its effect.
+ *
+ * @example
+ * for (const st of block.stmts) execute(values, state, st);
+ */
+export function execute(values: Values, s: State, stmt: Stmt): Effect {
+  const effect = effectOf(values, s, stmt);
+  s.regs[effect.dest] = effect.value;
+  const end = absoluteEnd(stmt);
+  if (end !== undefined && end > s.extent) s.extent = end;
+  return effect;
+}
+
+/**
+ * The comparison a branch block makes in a state (after its statements).
+ * A comparison with an X known to be constant is a comparison with that constant.
+ *
+ * @example
+ * const cmp = comparisonOf(values, exitState, block);
+ */
+export function comparisonOf(values: Values, s: State, b: Block): Comparison {
+  const op = bpfOp(b.code), a = s.regs[REG_A];
+  if (bpfSrc(b.code) !== BPF_X) return { op, a, k: b.k };
+  const x = s.regs[REG_X];
+  const k = values.constantOf(x);
+  return k !== undefined ? { op, a, k } : { op, a, x };
+}
+
+/**
+ * Whether a comparison's outcome is known in a state.
+ *
+ * @example
+ * decideComparison(values, state, cmp) // true, false or undefined
+ */
+export function decideComparison(values: Values, s: State, cmp: Comparison): boolean | undefined {
+  if (cmp.k !== undefined) return decide(factOf(values, s, cmp.a), cmp.op, cmp.k);
+  if (cmp.a === cmp.x) {
+    if (cmp.op === BPF_JEQ || cmp.op === BPF_JGE) return true;
+    if (cmp.op === BPF_JGT) return false;
+  }
+  return undefined;
+}
+
+/**
+ * The state along one edge of a comparison: the facts learnt from the
+ * outcome added; null when the outcome is impossible in the state.
+ *
+ * @example
+ * const onTrue = alongEdge(values, exit, cmp, true);
+ */
+export function alongEdge(values: Values, s: State, cmp: Comparison, outcome: boolean): State | null {
+  if (cmp.k === undefined) return s;
+  const fact = refine(factOf(values, s, cmp.a), cmp.op, cmp.k, outcome);
+  if (fact === null) return null;
+  const next = copyState(s);
+  next.facts.set(cmp.a, fact);
+  return next;
+}
+
+/** Hooks of a forward sweep. */
+export interface Visitor {
+  /** Sees a reachable block with its entry state before it is executed; may rewrite its statements. */
+  block?(b: Block, entry: State): void;
+  /** Sees a branch's outcome when the exit state decides it (before any edge is followed). */
+  decided?(b: Block, outcome: boolean): void;
+  /** Sees one feasible edge and its state; returns the block the edge should go to instead, if any. */
+  edge?(b: Block, side: 'jt' | 'jf', state: State): Block | undefined;
+}
+
+/**
+ * Runs the analysis over the graph in topological order, calling the
+ * visitor. Redirected edges must only go to blocks later in the original
+ * topological order (a successor of the old target), which keeps every
+ * block's incoming states complete when it is reached.
+ *
+ * @example
+ * sweep(cfg, new Values(true), { block(b, entry) { … } });
+ */
+export function sweep(cfg: Cfg, values: Values, visitor: Visitor): void {
+  const incoming = new Map<Block, State[]>([[cfg.root, [initialState(values)]]]);
+  for (const b of topologicalOrder(cfg)) {
+    const states = incoming.get(b);
+    if (!states) continue;
+    incoming.delete(b);
+    // A bare return has nothing to analyse; skipping its (often wide) meet keeps sweeps linear.
+    if (isReturn(b) && b.stmts.length === 0) continue;
+    const entry = meetStates(values, states);
+    visitor.block?.(b, entry);
+    if (isReturn(b)) continue;
+    const exit = entry;
+    for (const st of b.stmts) execute(values, exit, st);
+    const cmp = comparisonOf(values, exit, b);
+    const outcome = decideComparison(values, exit, cmp);
+    if (outcome !== undefined) visitor.decided?.(b, outcome);
+    for (const side of ['jt', 'jf'] as const) {
+      if (outcome !== undefined && outcome !== (side === 'jt')) continue;
+      const state = alongEdge(values, exit, cmp, side === 'jt');
+      if (state === null) continue;
+      const moved = visitor.edge?.(b, side, state);
+      if (moved) b[side] = moved;
+      const target = b[side]!;
+      const list = incoming.get(target);
+      if (list) list.push(state); else incoming.set(target, [state]);
+    }
+  }
+}
