@@ -14,7 +14,7 @@
  * Then reads one Program per line on stdin ("N c,jt,jf,k c,jt,jf,k ...") and
  * answers each at once, so the caller can time its own engines on the same
  * filter right after (machine load drifts; neighbours in time compare best):
- *   "slice NS_PER_PACKET MATCHES full NS_PER_PACKET MATCHES"  (matches of one pass)
+ *   "slice MEDIAN MIN MATCHES full MEDIAN MIN MATCHES"  (ns/packet; matches of one pass)
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
                 times[r] = (now_ns() - a) / ((double)count * rr);
             }
             qsort(times, reps, sizeof *times, cmp_double);
-            printf("%s%s %.3f %lu", mode == 0 ? "" : " ", mode == 0 ? "slice" : "full", times[reps / 2], matches);
+            printf("%s%s %.3f %.3f %lu", mode == 0 ? "" : " ", mode == 0 ? "slice" : "full", times[reps / 2], times[0], matches);
         }
         printf("\n");
         fflush(stdout);

@@ -2,6 +2,7 @@
 export {
   openLive, LiveCapture,
   type LiveOptions, type Direction, type CaptureStats, type LiveBatch,
+  type KernelFilterAttacher, type KernelFilterAttachment, type SetFilterOptions,
 } from './live.js';
 export {
   listInterfaces, formatInterfaceList, NoSuchInterfaceError,

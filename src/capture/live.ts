@@ -17,13 +17,15 @@ import type { PacketRecord } from '../pcap/record.js';
 import { CaptureFilter, type FilterSpec } from '../pcap/capture-filter.js';
 import { CaptureError } from './errors.js';
 import { interfaceIdentity } from './interfaces.js';
-import { ACCEPT_ALL, SLL2_LAYOUT, SLL_LAYOUT, cookedToKernel, lockFilter as lockKernelFilter, swapFilter } from './kernel-filter.js';
+import {
+  ACCEPT_ALL, REJECT_ALL, SLL2_LAYOUT, SLL_LAYOUT, attachFilter, cookedToKernel, lockFilter as lockKernelFilter, swapFilter,
+} from './kernel-filter.js';
 import { DLT_LINUX_SLL, DLT_LINUX_SLL2, cookedHeaderLength, dltForArphrd, writeCookedHeader } from './link.js';
 import { openPacketSocket } from './packet-socket.js';
 import type { RingBlock, RxRing } from './ring.js';
 import {
   MSG_DONTWAIT, MSG_TRUNC, PACKET_OUTGOING, PACKET_STATISTICS, POLLERR, POLLHUP, POLLNVAL, SIOCGSTAMPNS, SOL_PACKET,
-  SOL_SOCKET, SO_ERROR, SyscallError, errno, type WaitMethod, type Waiter, close as closeFd, getsockopt, getsockoptInt,
+  SOL_SOCKET, SO_ERROR, SyscallError, errno, type WaitMethod, type Waiter, close as closeFd, drain, getsockopt, getsockoptInt,
   ioctl, pollOne, recvfrom, sendto, waitReadable,
 } from './syscalls.js';
 import {
@@ -33,6 +35,36 @@ import {
 
 /** Which packets to capture by direction, as tcpdump's -Q. */
 export type Direction = 'in' | 'out' | 'inout';
+
+/**
+ * Puts a capture's kernel filter into its socket another way than classic
+ * BPF's SO_ATTACH_FILTER, e.g. as the Program's eBPF translation
+ * (SO_ATTACH_BPF: `ebpfKernelFilter` in the eBPF layer). The capture keeps
+ * the order that makes any attachment race-free: at open, before the socket
+ * is bound; in `setFilter()`, after a classic reject-all filter has stood
+ * guard while the queue was drained. Frames already in the ring are judged
+ * again in user space by the classic Program, so an attacher must make the
+ * kernel accept exactly what that Program accepts.
+ */
+export interface KernelFilterAttacher {
+  /** What it attaches, reported by `LiveCapture.kernelFilterKind` (e.g. 'ebpf'). */
+  readonly kind: string;
+  /**
+   * Readies `prog` for attaching (e.g. translates and loads it). `prog` is
+   * the Program the kernel should run: for a cooked capture, already moved
+   * to the kernel's view. Called before the socket is touched, so when it
+   * throws the capture is left as it was.
+   */
+  prepare(prog: Program): KernelFilterAttachment;
+}
+
+/** A kernel filter ready to attach; released once attached (the socket keeps its own reference) or abandoned. */
+export interface KernelFilterAttachment {
+  /** Attaches it to a socket that has nothing queued that it would refuse. */
+  attach(fd: number): void;
+  /** Frees what `prepare` took. */
+  release(): void;
+}
 
 export interface LiveOptions {
   /** Kernel filter: a Program, or a pcap-filter expression compiled for the capture's link type. */
@@ -59,6 +91,14 @@ export interface LiveOptions {
   lockFilter?: boolean;
   /** How to wait for packets: 'uv' (libuv's poller) or 'thread' (poll on koffi's worker pool). */
   wait?: WaitMethod;
+  /** How the kernel filter is attached, now and by later `setFilter()` calls; classic SO_ATTACH_FILTER by default. */
+  kernelFilter?: KernelFilterAttacher;
+}
+
+/** Options of `LiveCapture.setFilter()`. */
+export interface SetFilterOptions {
+  /** How to attach this and later filters: an attacher, or 'classic' for SO_ATTACH_FILTER. Default: as before. */
+  kernelFilter?: KernelFilterAttacher | 'classic';
 }
 
 /** Kernel statistics (PACKET_STATISTICS) plus what this capture delivered. */
@@ -136,6 +176,8 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
   private readonly loopbackIndex: number;
   private readonly waitMethod: WaitMethod | undefined;
   private filterLocked: boolean;
+  private attacher: KernelFilterAttacher | null;
+  private kernelKind: string;
   private userProgram: Program | null = null;
   private userMatch: CompiledFilter | null = null;
   private kernelMatch: CompiledFilter | null = null;
@@ -197,21 +239,31 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
       throw new CaptureError('BAD_OPTION', `filter "${spec}": an expression needs the compiler loaded first; open with openLive()`);
     }
     const plan = this.planFilter(spec);
+    this.attacher = checkAttacher(options.kernelFilter);
+    this.kernelKind = plan.kernel ? this.attacher?.kind ?? 'classic' : 'none';
     const blockTimeoutMs = options.immediate ? 1 : options.timeout ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(blockTimeoutMs) || blockTimeoutMs < 0) {
       throw new CaptureError('BAD_OPTION', `timeout ${blockTimeoutMs} must be a non-negative integer (ms)`);
     }
-    const sock = openPacketSocket({
-      ifindex: this.ifindex,
-      cooked,
-      program: plan.kernel,
-      lock: this.filterLocked,
-      ring: useRing ? ringGeometry({ bufferSize, snaplen, blockTimeoutMs, blockSize: options.blockSize, reserve: cooked ? this.cookedLength : VLAN_TAG_LEN }) : null,
-      reserve: cooked ? this.cookedLength : VLAN_TAG_LEN,
-      bufferSize,
-      promiscuous: options.promiscuous ?? false,
-      ignoreOutgoing: direction === 'in',
-    });
+    const ring = useRing ? ringGeometry({ bufferSize, snaplen, blockTimeoutMs, blockSize: options.blockSize, reserve: cooked ? this.cookedLength : VLAN_TAG_LEN }) : null;
+    const prepared = plan.kernel && this.attacher ? this.attacher.prepare(plan.kernel) : null;
+    let sock;
+    try {
+      sock = openPacketSocket({
+        ifindex: this.ifindex,
+        cooked,
+        program: plan.kernel,
+        attach: prepared ? (fd) => prepared.attach(fd) : undefined,
+        lock: this.filterLocked,
+        ring,
+        reserve: cooked ? this.cookedLength : VLAN_TAG_LEN,
+        bufferSize,
+        promiscuous: options.promiscuous ?? false,
+        ignoreOutgoing: direction === 'in',
+      });
+    } finally {
+      prepared?.release();
+    }
     this.fd = sock.fd;
     this.ring = sock.ring;
     this.dropOutgoing = direction === 'in' && !sock.ignoringOutgoing ? 'all' : 'loopback';
@@ -229,23 +281,50 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
     return this.ring !== null;
   }
 
+  /** What runs in the kernel: 'none', 'classic' (SO_ATTACH_FILTER), or the `kind` of the attacher used (e.g. 'ebpf'). */
+  get kernelFilterKind(): string {
+    return this.kernelKind;
+  }
+
   /**
    * Replaces the filter, atomically as far as the consumer can see: once the
    * returned promise resolves, no packet accepted only by the old filter is
    * delivered. The kernel gets reject-all, its queue is drained, then the
    * new Program; ring frames and queued records judged by the old filter are
-   * re-judged by the new one in user space.
+   * re-judged by the new one in user space. `options.kernelFilter` changes
+   * how this and later filters are attached (e.g. as eBPF); the new filter
+   * is readied (translated, loaded) before the socket is touched.
    *
    * @example
    * await live.setFilter(compile('udp port 53'));
+   * await live.setFilter('tcp', { kernelFilter: 'classic' });
    */
-  async setFilter(filter: FilterSpec): Promise<void> {
+  async setFilter(filter: FilterSpec, options: SetFilterOptions = {}): Promise<void> {
     this.assertOpen('setFilter');
     if (this.filterLocked) {
       throw new CaptureError('FILTER_LOCKED', `the filter of the capture on ${this.interfaceName} is locked (lockFilter)`);
     }
+    const attacher = options.kernelFilter === undefined ? this.attacher
+      : options.kernelFilter === 'classic' ? null : checkAttacher(options.kernelFilter);
     const plan = this.planFilter(await loadFilter(filter));
-    swapFilter(this.fd, plan.kernel ?? ACCEPT_ALL);
+    // Compiling may have taken a while: the descriptor must still be ours.
+    this.assertOpen('setFilter');
+    const kernel = plan.kernel ?? ACCEPT_ALL;
+    if (attacher) {
+      const prepared = attacher.prepare(kernel);
+      try {
+        // What swapFilter does, with the attacher's last step.
+        attachFilter(this.fd, REJECT_ALL);
+        drain(this.fd);
+        prepared.attach(this.fd);
+      } finally {
+        prepared.release();
+      }
+    } else {
+      swapFilter(this.fd, kernel);
+    }
+    this.attacher = attacher;
+    this.kernelKind = attacher?.kind ?? 'classic';
     this.installUserFilter(plan);
     if (this.ring) this.rerunBlocks = this.ring.geometry.blockCount + 1;
     // Records already copied out were judged by the old filter: judge them again.
@@ -716,6 +795,15 @@ function ancillary(bytes: Uint8Array, view: DataView, frame: number, status: num
     vlanTpid: vlan ? (status & TP_STATUS_VLAN_TPID_VALID ? view.getUint16(frame + FRAME_VLAN_TPID, true) : 0x8100) : 0,
     networkOffset: view.getUint16(frame + FRAME_NET, true) - view.getUint16(frame + FRAME_MAC, true),
   };
+}
+
+/** The attacher option, checked: a wrong value fails with BAD_OPTION rather than deep inside the open. */
+function checkAttacher(attacher: KernelFilterAttacher | undefined): KernelFilterAttacher | null {
+  if (attacher === undefined) return null;
+  if (typeof attacher !== 'object' || attacher === null || typeof attacher.prepare !== 'function' || typeof attacher.kind !== 'string') {
+    throw new CaptureError('BAD_OPTION', 'kernelFilter must be a KernelFilterAttacher ({ kind, prepare(program) }), e.g. ebpfKernelFilter');
+  }
+  return attacher;
 }
 
 /** An expression's compiler is loaded on demand (it is bpfkit's largest module); Programs pass through. */

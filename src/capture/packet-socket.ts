@@ -22,6 +22,11 @@ export interface PacketSocketOptions {
   readonly cooked: boolean;
   /** The Program to attach before binding, or null for none. */
   readonly program: Program | null;
+  /**
+   * Attaches the kernel filter in place of SO_ATTACH_FILTER with `program`
+   * (e.g. an eBPF program with SO_ATTACH_BPF), at the same point: before binding.
+   */
+  readonly attach?: (fd: number) => void;
   /** Lock the filter (SO_LOCK_FILTER) once attached. */
   readonly lock?: boolean;
   /** A TPACKET_V3 ring of this shape, or null for the plain receive queue. */
@@ -55,7 +60,8 @@ export function openPacketSocket(opts: PacketSocketOptions): PacketSocket {
   const fd = socket(AF_PACKET, (opts.cooked ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0, 'AF_PACKET packet socket; needs CAP_NET_RAW (root, or a user namespace: unshare -rn)');
   let ring: RxRing | null = null;
   try {
-    if (opts.program) attachFilter(fd, opts.program);
+    if (opts.attach) opts.attach(fd);
+    else if (opts.program) attachFilter(fd, opts.program);
     if (opts.lock) lockFilter(fd);
     if (opts.ring) {
       setsockoptInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, 'PACKET_VERSION TPACKET_V3');

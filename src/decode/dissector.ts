@@ -53,6 +53,13 @@ export function newSession(): DecodeSession {
 export class Dissector {
   text = '';
   protocol = '';
+  /**
+   * Set when decoding stopped where tcpdump abandons the packet with a long
+   * jump rather than a local check: its -x dump then starts at the link header.
+   */
+  abandoned = false;
+  /** Set by a decoder whose next missing byte tcpdump finds with a local check (the dump then skips the link header). */
+  checkedLocally = false;
 
   constructor(readonly opts: DecodeOptions, readonly session: DecodeSession) {}
 

@@ -2,7 +2,7 @@
  * ICMP for IPv4 (RFC 792) as tcpdump prints it; with -v the checksum verdict
  * and, for error messages, the quoted IP header that caused them.
  */
-import { ipv4Text, u16, u32, u8 } from './bytes.js';
+import { ipv4Text, Truncated, u16, u32, u8 } from './bytes.js';
 import { expectedChecksum, internetChecksum } from './checksum.js';
 import type { Dissector } from './dissector.js';
 import type { IpContext } from './ipproto.js';
@@ -28,7 +28,11 @@ const ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
 export function printIcmp(d: Dissector, ip: IpContext, buf: Uint8Array, length: number): void {
   d.protocol = 'icmp';
   const type = u8(buf, 0), code = u8(buf, 1);
-  d.print(`ICMP ${describe(buf, type, code)}, length ${length}`);
+  // An unreachable's quoted IP header is checked locally by tcpdump before it is read (the port after it is not).
+  d.checkedLocally = type === 3 && buf.length < 8 + 20;
+  const text = describe(buf, type, code);
+  d.checkedLocally = false;
+  d.print(`ICMP ${text}, length ${length}`);
   if (d.opts.verbose > 0 && !ip.fragmented && buf.length >= length) {
     const message = buf.subarray(0, length);
     if (internetChecksum([message]) !== 0) {
@@ -38,7 +42,10 @@ export function printIcmp(d: Dissector, ip: IpContext, buf: Uint8Array, length: 
   if (d.opts.verbose > 0 && ERROR_TYPES.has(type)) {
     const inner = buf.subarray(8);
     d.print('\n\t');
-    printIpv4(d, inner, u16(inner, 2));
+    // tcpdump limits the quoted packet to its own length field before reading that field again.
+    const innerLength = u16(inner, 2);
+    if (innerLength < 4) throw new Truncated();
+    printIpv4(d, inner.subarray(0, innerLength), innerLength);
   }
 }
 

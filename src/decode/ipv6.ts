@@ -81,6 +81,7 @@ export function printIpv6(d: Dissector, buf: Uint8Array, length: number): void {
 /** Hop-by-hop and destination options: with -v each option, in parentheses. */
 function printOptions(d: Dissector, protocol: string, label: string, buf: Uint8Array, at: number): number {
   d.protocol = protocol;
+  if (at + 1 >= buf.length) d.abandoned = true;
   const hdrLen = (u8(buf, at + 1) + 1) * 8;
   need(buf, at, hdrLen);
   d.print(label);

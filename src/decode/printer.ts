@@ -54,15 +54,17 @@ export class PacketPrinter {
   format(record: PacketRecord): string {
     this.count++;
     const prefix = (this.options.number ? `${String(this.count).padStart(5)}  ` : '') + this.clock.format(record.timestamp);
-    return prefix + describePacket(record, this.decode, this.session) + this.dump(record);
+    const d = dissect(record, this.decode, this.session);
+    return prefix + d.text + this.dump(record, d.abandoned);
   }
 
-  private dump(record: PacketRecord): string {
+  private dump(record: PacketRecord, abandoned: boolean): string {
     const { hex = 0, hexAscii = 0, ascii = 0 } = this.options;
     if (!hex && !hexAscii && !ascii) return '';
     const data = record.data.subarray(0, record.caplen);
-    // -X outranks -x, which outranks -A; doubling the flag includes the link header.
-    const full = (hexAscii || hex || ascii) > 1;
+    // -X outranks -x, which outranks -A; doubling the flag includes the link header, and so
+    // does a packet tcpdump abandoned (it never learnt the link header's length).
+    const full = (hexAscii || hex || ascii) > 1 || abandoned;
     const bytes = full ? data : data.subarray(Math.min(linkHeaderLength(record.linkType, data), data.length));
     if (!full && bytes.length === 0) return '';
     if (hexAscii) return hexAsciiLines(bytes);
@@ -79,15 +81,23 @@ export class PacketPrinter {
  * describePacket(record, DEFAULT_DECODE_OPTIONS, newSession()) // 'IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 1, seq 1, length 64'
  */
 export function describePacket(record: PacketRecord, options: DecodeOptions, session: DecodeSession = newSession()): string {
+  return dissect(record, options, session).text;
+}
+
+/** Protocols whose missing bytes tcpdump notices with a local check and not a long jump. */
+const CHECKED_LOCALLY = new Set(['ether', 'sll', 'sll2', 'null', 'ip', 'ip6', 'hbhopt', 'dstopt', 'tcp', 'udp', 'domain']);
+
+function dissect(record: PacketRecord, options: DecodeOptions, session: DecodeSession): Dissector {
   const d = new Dissector(options, session);
   try {
     printLink(d, record.linkType, record.data.subarray(0, record.caplen), record.len);
   } catch (e) {
-    if (e instanceof Finished) return d.text;
+    if (e instanceof Finished) return d;
     if (!(e instanceof Truncated) && !(e instanceof RangeError)) throw e;
     d.print(` [|${d.protocol || 'unknown'}]`);
+    if (!CHECKED_LOCALLY.has(d.protocol) && !d.checkedLocally) d.abandoned = true;
   }
-  return d.text;
+  return d;
 }
 
 /**

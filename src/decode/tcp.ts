@@ -111,6 +111,8 @@ function printOptions(d: Dissector, opts: Uint8Array, optLength: number, sackBas
   try {
     for (let i = 0; i < optLength;) {
       d.print(sep);
+      // An option's kind and length bytes are read with tcpdump's long-jumping accessors.
+      if (i >= opts.length || (opts[i] > 1 && i + 1 >= opts.length)) d.abandoned = true;
       const opt = u8(opts, i);
       let len = 1;
       if (opt !== 0 && opt !== 1) {

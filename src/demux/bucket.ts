@@ -12,7 +12,7 @@
 import type { Atom, Expr } from './expr.js';
 
 /** Entries a bucket checks one by one before it is worth splitting. */
-export const SPLIT_AT = 8;
+export const SPLIT_AT = 4;
 
 /** What a bucket holds: a path (its atoms) and where it is filed. */
 export interface Filed {

@@ -338,11 +338,13 @@ export class FilterSet<Id = string> {
     for (const atom of pe.path.atoms) {
       if (atom.op !== 'eq' || !atom.truth || atom.right.kind !== 'const' || atom.left.kind === 'const') continue;
       const table = this.tables.get(atom.left.key);
-      // Expected checks per packet, in units of one path check. A bucket's share of packets is
+      // Expected work per packet, in units of one path check. A bucket's share of packets is
       // guessed from how many distinct values its table holds: a field with few values (an
-      // EtherType, an IP protocol) is a poor key however small its bucket is today. A new table
-      // costs every packet a look-up.
-      const cost = table ? ((table.buckets.get(atom.right.value)?.size ?? 0) + 1) / (table.buckets.size + 1) : 2;
+      // EtherType, an IP protocol) is a poor key however small its bucket is today. A bucket
+      // splits as it grows (bucket.ts), so a packet in it pays about log2 of its size. A new
+      // table costs every packet a look-up.
+      const size = table?.buckets.get(atom.right.value)?.size ?? 0;
+      const cost = table ? (1 + Math.log2(1 + size)) / (table.buckets.size + 1) : 2;
       if (cost <= bestCost) { best = atom; bestCost = cost; } // later tests are more specific: ties go to them
     }
     if (!best || best.right.kind !== 'const') {

@@ -14,3 +14,4 @@ export * from './maps.js';
 export * from './xdp.js';
 export * from './xdp-session.js';
 export * from './socket.js';
+export * from './live.js';

@@ -66,7 +66,10 @@ export type Expr =
   | { readonly kind: 'wlanSubtype'; readonly proto: ProtoQual; readonly subtype: string; readonly column: number; readonly valueColumn: number }
   | { readonly kind: 'wlanDir'; readonly proto: ProtoQual; readonly dir: string | number; readonly column: number; readonly valueColumn: number }
   | { readonly kind: 'llc'; readonly subtype?: string; readonly column: number; readonly valueColumn: number }
-  | { readonly kind: 'unsupported'; readonly keyword: string; readonly column: number }
+  | { readonly kind: 'mtp2type'; readonly type: 'fisu' | 'lssu' | 'msu' | 'hfisu' | 'hlssu' | 'hmsu'; readonly column: number }
+  | { readonly kind: 'mtp3field'; readonly field: 'sio' | 'opc' | 'dpc' | 'sls' | 'hsio' | 'hopc' | 'hdpc' | 'hsls'; readonly op: RelOp; readonly value: number; readonly column: number }
+  | { readonly kind: 'atmType'; readonly type: 'lane' | 'metac' | 'bcc' | 'oam' | 'oamf4' | 'oamf4ec' | 'oamf4sc' | 'sc' | 'ilmic' | 'connectmsg' | 'metaconnect'; readonly column: number }
+  | { readonly kind: 'atmField'; readonly field: 'vpi' | 'vci'; readonly op: RelOp; readonly value: number; readonly column: number }
   | { readonly kind: 'true'; readonly column: number };
 
 /**
@@ -99,7 +102,10 @@ export function formatExpr(e: Expr): string {
     case 'wlanSubtype': return `subtype ${e.subtype}`;
     case 'wlanDir': return `dir ${e.dir}`;
     case 'llc': return e.subtype ? `llc ${e.subtype}` : 'llc';
-    case 'unsupported': return e.keyword;
+    case 'mtp2type': return e.type;
+    case 'mtp3field': return `${e.field} ${e.op} ${e.value}`;
+    case 'atmType': return e.type;
+    case 'atmField': return `${e.field} ${e.op} ${e.value}`;
     default: return e.kind;
   }
 }

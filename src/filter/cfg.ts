@@ -119,7 +119,10 @@ export class BlockFactory {
 }
 
 function patch(exits: readonly Exit[], target: Block): void {
-  for (const e of exits) e.block[e.side] = target;
+  for (const e of exits) {
+    if (e.side === 'jt') e.block.jt = target;
+    else e.block.jf = target;
+  }
 }
 
 /**

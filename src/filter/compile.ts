@@ -5,19 +5,19 @@
 import { linkType as lookupLinkType, type LinkTypeInfo } from '../bpf/linktypes.js';
 import type { Program } from '../bpf/program.js';
 import type { Expr } from './ast.js';
+import { BPF_JMP, BPF_W } from '../bpf/opcodes.js';
 import { and, finish, type Cfg } from './cfg.js';
-import { BPF_W } from '../bpf/opcodes.js';
-
-const PPI = 192;
-/** DLT_IEEE802_11 (105) as a little-endian 32-bit word read big-endian. */
-const PPI_80211_LE = 0x69000000;
 import { CompileError } from './errors.js';
 import { Context } from './codegen/context.js';
 import { generate } from './codegen/generate.js';
 import { initLinkType, linkPrologue } from './codegen/link.js';
-import { linearize } from './linearize.js';
+import { linearize, LinearizeError } from './linearize.js';
 import { optimizeCfg } from './optimize/index.js';
 import { parse } from './parser.js';
+
+const PPI = 192;
+/** DLT_IEEE802_11 (105) as a little-endian 32-bit word read big-endian. */
+const PPI_80211_LE = 0x69000000;
 
 /** Options of `compile` (all optional). */
 export interface CompileOptions {
@@ -63,9 +63,16 @@ export function buildCfgFromTree(expression: string, tree: Expr, options: Compil
 function generateCfg(expression: string, tree: Expr, options: CompileOptions): { cfg: Cfg; noOptimize: boolean } {
   const info = resolveLinkType(expression, options.linkType ?? 'EN10MB');
   const snaplen = options.snaplen ?? 262144;
+  if (!Number.isInteger(snaplen) || snaplen < 0 || snaplen > 0xffffffff) {
+    throw new CompileError(expression, 0, `snaplen ${snaplen} is not an integer from 0 to 4294967295`);
+  }
+  const netmask = options.netmask ?? 0;
+  if (!Number.isInteger(netmask) || netmask < -0x80000000 || netmask > 0xffffffff) {
+    throw new CompileError(expression, 0, `netmask ${netmask} is not a 32-bit number`);
+  }
   // libpcap knows no link type numbered 2 to 5 (nor others below its matching range it has no table entry for).
   if (info.dlt >= 2 && info.dlt <= 5) throw new CompileError(expression, 0, `unknown data link type ${info.dlt}`);
-  const ctx = new Context(expression, info, { snaplen, netmask: options.netmask ?? 0 });
+  const ctx = new Context(expression, info, { snaplen, netmask: netmask >>> 0 });
   initLinkType(ctx);
   if (tree.kind === 'true') {
     return { cfg: { root: ctx.blocks.ret(snaplen) }, noOptimize: false };
@@ -75,7 +82,7 @@ function generateCfg(expression: string, tree: Expr, options: CompileOptions): {
   const prologue = linkPrologue(ctx);
   if (prologue.length > 0) {
     cond.entry.stmts = [...prologue, ...cond.entry.stmts];
-    if (prologue.some((s) => s.jt !== undefined || (s.code & 0xf7) === 0x05)) cond.entry.opaque = true;
+    if (prologue.some((s) => (s.code & 0x07) === BPF_JMP)) cond.entry.opaque = true;
   }
   // PPI carries the real link type per packet; only 802.11 inside it is understood.
   if (info.dlt === PPI) cond = and(ctx.cmp('packet', 4, BPF_W, PPI_80211_LE), cond);
@@ -99,5 +106,11 @@ export function compile(expression: string, options: CompileOptions = {}): Progr
   let cfg = generated.cfg;
   // Like libpcap, skip the optimizer when the code has loops or embedded jumps (protochain, geneve).
   if ((options.optimize ?? true) && !generated.noOptimize) cfg = optimizeCfg(cfg);
-  return linearize(cfg);
+  try {
+    return linearize(cfg);
+  } catch (e) {
+    // Keep compile()'s promise of typed errors: a Program too long for the kernel is a CompileError too.
+    if (e instanceof LinearizeError) throw new CompileError(expression, 0, e.message);
+    throw e;
+  }
 }

@@ -38,7 +38,7 @@ const OTHER_KEYWORDS = [
   'inbound', 'outbound', 'ifindex', 'vlan', 'mpls', 'pppoed', 'pppoes', 'geneve',
   'lane', 'llc', 'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'vpi', 'vci',
   'connectmsg', 'metaconnect', 'on', 'rset', 'rnr', 'srnr', 'reason', 'action',
-  'fisu', 'lssu', 'lsu', 'msu', 'hfisu', 'hlssu', 'hmsu', 'sio', 'opc', 'dpc', 'sls', 'hsio', 'hopc', 'hdpc', 'hsls',
+  'fisu', 'lssu', 'msu', 'hfisu', 'hlssu', 'hmsu', 'sio', 'opc', 'dpc', 'sls', 'hsio', 'hopc', 'hdpc', 'hsls',
 ] as const;
 
 /** Every keyword kind. */
@@ -49,7 +49,7 @@ const KEYWORDS = new Map<string, Keyword>([
   ...PROTOCOL_KEYWORDS.map((k) => [k, k] as [string, Keyword]),
   ...OTHER_KEYWORDS.map((k) => [k, k] as [string, Keyword]),
   ['ether', 'link'], ['ppp', 'link'], ['slip', 'link'], ['fddi', 'link'], ['tr', 'link'], ['wlan', 'link'],
-  ['es-is', 'esis'], ['is-is', 'isis'], ['direction', 'dir'],
+  ['es-is', 'esis'], ['lsu', 'lssu'], ['is-is', 'isis'], ['direction', 'dir'],
   ['address1', 'addr1'], ['address2', 'addr2'], ['address3', 'addr3'], ['address4', 'addr4'],
   ['length', 'len'], ['ifname', 'on'], ['ruleset', 'rset'], ['rulenum', 'rnr'], ['subrulenum', 'srnr'],
 ]);
@@ -79,6 +79,7 @@ export const NAMED_CONSTANTS: ReadonlyMap<string, number> = new Map([
 const OPERATORS: readonly string[] = ['>=', '<=', '!=', '==', '<<', '>>', '&&', '||',
   '(', ')', '[', ']', ':', '+', '-', '*', '/', '%', '&', '|', '^', '!', '<', '>', '='];
 
+const OPERATOR_START: ReadonlySet<string> = new Set(OPERATORS.map((o) => o[0]));
 const NUMBER = /(?:0[xX][0-9A-Fa-f]+|[0-9]+)/y;
 const N = '(?:0[xX][0-9A-Fa-f]+|[0-9]+)';
 const HOST4 = new RegExp(`${N}\\.${N}(?:\\.${N}(?:\\.${N})?)?`, 'y');
@@ -137,7 +138,7 @@ export function tokenize(expression: string): Token[] {
     const c = expression[at];
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') { at++; continue; }
     const column = at + 1;
-    const op = OPERATORS.find((o) => expression.startsWith(o, at));
+    const op = OPERATOR_START.has(c) ? OPERATORS.find((o) => expression.startsWith(o, at)) : undefined;
     // Candidates in libpcap's rule order; the longest wins, ties go to the earlier.
     const candidates: Array<[TokenKind | 'name' | 'const', number]> = [];
     const name = stickyMatch(NAME, expression, at);

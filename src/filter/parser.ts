@@ -27,9 +27,9 @@ const ARITH_OPS = new Set<string>(['+', '-', '*', '/', '%', '&', '|', '^', '<<',
  * arithOperand).
  */
 const PRECEDENCE: Readonly<Record<string, number>> = { '|': 1, '&': 2, '<<': 3, '>>': 3, '+': 4, '-': 4, '*': 5, '/': 5 };
-const UNSUPPORTED = new Set<string>(['lane', 'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'vpi', 'vci',
-  'connectmsg', 'metaconnect', 'fisu', 'lssu', 'lsu', 'msu', 'hfisu', 'hlssu', 'hmsu', 'sio', 'opc', 'dpc', 'sls',
-  'hsio', 'hopc', 'hdpc', 'hsls']);
+const ATM_TYPES = new Set<string>(['lane', 'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'connectmsg', 'metaconnect']);
+const MTP2_TYPES = new Set<string>(['fisu', 'lssu', 'msu', 'hfisu', 'hlssu', 'hmsu']);
+const MTP3_FIELDS = new Set<string>(['sio', 'opc', 'dpc', 'sls', 'hsio', 'hopc', 'hdpc', 'hsls']);
 const DEFAULT_QUAL: Qualifiers = Object.freeze({ proto: 'default', dir: 'default', addr: 'default' });
 
 /** Thrown internally when a speculative parse fails; never escapes the parser (not an Error: no stack to capture). */
@@ -181,10 +181,21 @@ class Parser {
       default:
         break;
     }
-    if (UNSUPPORTED.has(t.kind)) {
+    if (MTP2_TYPES.has(t.kind)) {
       this.next();
-      if (this.is('num')) this.next();
-      return { expr: { kind: 'unsupported', keyword: t.text, column: t.column }, qual: 'none' };
+      return { expr: { kind: 'mtp2type', type: t.kind as 'fisu', column: t.column }, qual: 'none' };
+    }
+    if (ATM_TYPES.has(t.kind)) {
+      this.next();
+      return { expr: { kind: 'atmType', type: t.kind as 'lane', column: t.column }, qual: 'none' };
+    }
+    if (MTP3_FIELDS.has(t.kind) || t.kind === 'vpi' || t.kind === 'vci') {
+      this.next();
+      let op: RelOp = '=';
+      if (RELOPS.has(this.tok.kind)) op = this.next().kind as RelOp;
+      const n = this.expect('num', 'a number');
+      if (t.kind === 'vpi' || t.kind === 'vci') return { expr: { kind: 'atmField', field: t.kind, op, value: n.value, column: t.column }, qual: 'none' };
+      return { expr: { kind: 'mtp3field', field: t.kind as 'sio', op, value: n.value, column: t.column }, qual: 'none' };
     }
     return this.qualified();
   }

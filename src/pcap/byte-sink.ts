@@ -8,6 +8,8 @@ import type { Writable } from 'node:stream';
 
 /** How many bytes of file writes may be in flight before `write` makes the caller wait. */
 const WRITE_BEHIND = 8 << 20;
+/** Enough spare writer buffers to cover every write that may be in flight. */
+const SPARE_BUFFERS = 12;
 
 /** Anything bpfkit can write a capture to. `'-'` means stdout. */
 export type CaptureDestination = string | Writable;
@@ -82,7 +84,7 @@ export class ByteSink {
       const done = this.inFlight.then(() => writeAll(fd, chunk, at)).then(() => {
         this.unconfirmed.delete(chunk);
         this.queued -= chunk.length;
-        if (reusable && this.spare.length < 4) this.spare.push(reusable);
+        if (reusable && this.spare.length < SPARE_BUFFERS) this.spare.push(reusable);
       });
       this.inFlight = done.catch((e: Error) => { this.failure ??= e; });
       // Writing behind the caller overlaps output with reading and parsing; the cap keeps memory bounded.

@@ -2,7 +2,7 @@
  * Reading capture files: format detection from the first bytes, then records
  * one at a time (async iterator, Node stream) or whole batches for the
  * filter's batch path. Memory stays bounded by the read window whatever the
- * file size; packet bytes are views into the window, never copies.
+ * file size; packet bytes are views into the read chunks, not copies.
  */
 import { Readable } from 'node:stream';
 import { createBatch } from '../bpf/batch.js';
@@ -39,12 +39,11 @@ export interface ReadCounts {
   accepted: number;
 }
 
-
 /**
  * Picks the parser for a stream from its first four bytes.
  *
  * @example
- * const parser = detectFormat(firstBytes, 0); // PcapParser or PcapngParser
+ * const parser = detectFormat(firstBytes, firstBytes.length); // PcapParser or PcapngParser
  */
 export function detectFormat(first: Uint8Array, available: number, options: ReadOptions = {}): FormatParser {
   if (available === 0) throw new CaptureFormatError('empty', 0, 'the capture file is empty');

@@ -130,10 +130,11 @@ export class RandomExpressions {
       case 12: case 13: case 14: return this.relation(dlt);
       case 15:
         if (!ethernet) return this.primitive(dlt);
-        switch (r.int(5)) {
+        switch (r.int(6)) {
           case 0: case 1: return `vlan${r.chance(0.5) ? ` ${r.pick(POOLS.vlanIds)}` : ''}`;
           case 2: return `mpls${r.chance(0.5) ? ` ${r.pick(POOLS.mplsLabels)}` : ''}`;
           case 3: return `geneve${r.chance(0.5) ? ` ${r.pick(POOLS.vnis)}` : ''}`;
+          case 4: return `geneve${r.chance(0.5) ? ` ${r.pick(POOLS.vnis)}` : ''} and ${r.pick(['ether host ' + r.pick(POOLS.macs), 'ether broadcast', 'multicast', 'ip', 'vlan and ip', 'ether proto \\arp'])}`;
           default: return `${r.pick(['', 'ip ', 'ip6 '])}protochain ${r.pick(['6', '17', '58', '\\tcp', '44', '51'])}`;
         }
       case 16:
@@ -148,6 +149,14 @@ export class RandomExpressions {
             `reason ${r.pick(['match', 'short', 'fragment', 'memory'])}`, 'rset anchor1', 'inbound', 'outbound']);
         }
         if (dlt === 113 || dlt === 276) return r.pick(['inbound', 'outbound', 'ifindex 2']);
+        if (dlt === 123) {
+          return r.pick([`vpi ${r.pick(['', '> ', '<= ', '!= '])}${r.int(3)}`, `vci ${r.pick(['', '>= ', '< '])}${r.pick([1, 2, 3, 5, 16])}`, 'lane', 'llc',
+            'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'connectmsg', 'metaconnect', 'lane and ether host 02:00:00:00:00:01', 'lane and ip']);
+        }
+        if (dlt === 139 || dlt === 140 || dlt === 197) {
+          return r.pick(['fisu', 'lssu', 'lsu', 'msu', 'hfisu', 'hlssu', 'hmsu', `sio ${r.int(256)}`, `opc ${r.pick(['', '> ', '< '])}${r.int(16384)}`,
+            `dpc ${r.int(16384)}`, `sls ${r.pick(['', '>= '])}${r.int(16)}`, `hsio ${r.int(4)}`, `hopc ${r.int(100)}`, `hdpc ${r.int(100)}`, `hsls ${r.int(16)}`]);
+        }
         if (wlan) {
           return r.pick([`wlan ${r.pick(['host', 'src', 'dst', 'addr1', 'addr2', 'addr3', 'addr4', 'ra', 'ta', 'src or dst', 'src and dst'])} ${r.pick([...POOLS.bssids, ...POOLS.macs])}`,
             `type ${r.pick(['mgt', 'ctl', 'data'])}`, `type data subtype ${r.pick(['qos-data', 'data', 'null'])}`, `subtype ${r.pick(['beacon', 'probe-req', 'ack', 'rts'])}`,

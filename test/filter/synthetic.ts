@@ -12,7 +12,7 @@ import { corpus } from '../../src/craft/index.js';
 import { Rng } from './random-expression.js';
 
 /** DLTs this module synthesizes. */
-export const SYNTHETIC_LINK_TYPES: readonly number[] = [7, 8, 11, 15, 16, 19, 99, 107, 114, 119, 122, 129, 138, 163, 166, 192, 226, 240, 241];
+export const SYNTHETIC_LINK_TYPES: readonly number[] = [7, 8, 11, 15, 16, 19, 99, 107, 114, 119, 122, 123, 129, 138, 139, 140, 163, 166, 192, 197, 226, 240, 241];
 
 interface Layout {
   /** Header length before the network payload. */
@@ -75,6 +75,23 @@ export function syntheticCorpus(dlt: number, count: number, seed: number): Array
     let data: Uint8Array;
     if (wlan) {
       data = concat(radioHeader(dlt, rng), p.data);
+    } else if (dlt === 123) {
+      // SUNATM: flags (protocol type in the low nibble), VPI, VCI; then LLC/SNAP or LANE (LE header + Ethernet).
+      const lane = rng.chance(0.4);
+      const header = Uint8Array.of(rng.chance(0.9) ? (lane ? 1 : 2) : rng.int(256), rng.pick([0, 0, 1, rng.int(256)]), 0, rng.pick([1, 2, 3, 4, 5, 16, rng.int(256)]));
+      if (lane) {
+        data = concat(concat(header, Uint8Array.of(rng.chance(0.8) ? 0 : 0xff, 0)), p.data);
+      } else {
+        const llc = new Uint8Array(8);
+        if (p.data.length >= 14) llcSnap(llc, 0, (p.data[12] << 8) | p.data[13]);
+        data = concat(concat(header, llc), p.data.subarray(Math.min(14, p.data.length)));
+      }
+    } else if (dlt === 139 || dlt === 140 || dlt === 197) {
+      // MTP2 signal units behind their pseudo-headers: random bytes, with the length indicator often small.
+      const len = 8 + rng.int(40);
+      data = new Uint8Array(len + (dlt === 197 ? 20 : dlt === 139 ? 4 : 0)).map(() => rng.int(256));
+      const li = dlt === 197 ? 22 : dlt === 139 ? 6 : 2;
+      data[li] = rng.pick([0, 1, 2, 3, rng.int(64)]) | (rng.int(4) << 6);
     } else {
       const layout = LAYOUTS[dlt];
       const ethertype = p.data.length >= 14 ? (p.data[12] << 8) | p.data[13] : 0;

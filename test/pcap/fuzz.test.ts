@@ -11,7 +11,7 @@ import { CaptureFormatError } from '../../src/pcap/errors.js';
 import type { CaptureRecord } from '../../src/pcap/info.js';
 import { readCapture } from '../../src/pcap/reader.js';
 import type { CaptureSource } from '../../src/pcap/byte-source.js';
-import { block, cat, chunked, epb, idb, option, prng, readAll, shb, syntheticRecords, u32s, writeToBytes } from './helpers.js';
+import { batchRecords, block, cat, chunked, epb, idb, option, prng, readAll, shb, syntheticRecords, u32s, writeToBytes } from './helpers.js';
 
 const CASES = process.env.BPFKIT_LONG ? 50000 : 400;
 
@@ -98,14 +98,7 @@ async function seeds(): Promise<Uint8Array[]> {
 async function readAllBatches(source: CaptureSource, capacity: number): Promise<{ records: CaptureRecord[]; error: unknown }> {
   const records: CaptureRecord[] = [];
   try {
-    for await (const b of readCapture(source).batches(capacity)) {
-      for (let i = 0; i < b.count; i++) {
-        records.push({
-          data: b.data.slice(b.offsets[i], b.offsets[i] + b.caplens[i]), caplen: b.caplens[i], len: b.wirelens[i],
-          timestamp: { sec: b.sec[i], nsec: b.nsec[i] }, linkType: b.linkType, interface: b.interfaces[i],
-        });
-      }
-    }
+    for await (const b of readCapture(source).batches(capacity)) records.push(...batchRecords(b, 'all'));
     return { records, error: undefined };
   } catch (error) {
     return { records, error };

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { createCaptureWriter } from '../../src/pcap/write-capture.js';
 import { readCapture, type ReadOptions } from '../../src/pcap/reader.js';
-import type { CaptureRecord } from '../../src/pcap/info.js';
+import type { CaptureBatch, CaptureRecord } from '../../src/pcap/info.js';
 import type { WriteOptions } from '../../src/pcap/capture-writer.js';
 import type { CaptureSource } from '../../src/pcap/byte-source.js';
 
@@ -261,4 +261,23 @@ export function cat(...parts: Uint8Array[]): Buffer {
 export function tcpdumpCount(path: string, expression?: string): number {
   const out = run('tcpdump', ['-tt', '-nr', path, ...(expression ? [expression] : [])]);
   return out.split('\n').filter((l) => /^\d+\.\d{6,9} /.test(l)).length;
+}
+
+/**
+ * Copies packets out of a batch as records: the selected ones (default) or all of them.
+ *
+ * @example
+ * for await (const b of reader.batches()) out.push(...batchRecords(b));
+ */
+export function batchRecords(b: CaptureBatch, which: 'selected' | 'all' = 'selected'): CaptureRecord[] {
+  const n = which === 'all' ? b.count : b.selectedCount;
+  const out: CaptureRecord[] = [];
+  for (let j = 0; j < n; j++) {
+    const i = which === 'all' ? j : b.selected[j];
+    out.push({
+      data: b.data.slice(b.offsets[i], b.offsets[i] + b.caplens[i]), caplen: b.caplens[i], len: b.wirelens[i],
+      timestamp: { sec: b.sec[i], nsec: b.nsec[i] }, linkType: b.linkType, interface: b.interfaces[i],
+    });
+  }
+  return out;
 }

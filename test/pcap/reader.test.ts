@@ -6,7 +6,7 @@ import { readCapture } from '../../src/pcap/reader.js';
 import { CaptureFormatError } from '../../src/pcap/errors.js';
 import type { CaptureRecord } from '../../src/pcap/info.js';
 import type { WriteOptions } from '../../src/pcap/capture-writer.js';
-import { block, cat, chunked, epb, idb, option, readAll, shb, syntheticRecords, u32s, writeToBytes } from './helpers.js';
+import { batchRecords, block, cat, chunked, epb, idb, option, readAll, shb, syntheticRecords, u32s, writeToBytes } from './helpers.js';
 
 function truncateTo(r: CaptureRecord, precision: 'micro' | 'nano'): CaptureRecord {
   const nsec = precision === 'micro' ? Math.floor(r.timestamp.nsec / 1000) * 1000 : r.timestamp.nsec;
@@ -61,13 +61,7 @@ test('batches carry the same packets as the iterator, and the stream form too', 
     const reader = readCapture(Readable.from(chunked(bytes, 50000)));
     for await (const b of reader.batches(97)) {
       assert.ok(b.count <= 97);
-      for (let j = 0; j < b.selectedCount; j++) {
-        const i = b.selected[j];
-        fromBatches.push({
-          data: b.data.slice(b.offsets[i], b.offsets[i] + b.caplens[i]), caplen: b.caplens[i], len: b.wirelens[i],
-          timestamp: { sec: b.sec[i], nsec: b.nsec[i] }, linkType: b.linkType, interface: b.interfaces[i],
-        });
-      }
+      fromBatches.push(...batchRecords(b));
     }
     same(fromBatches, records);
     assert.deepEqual(reader.counts, { read: 1000, accepted: 1000 });
@@ -227,15 +221,37 @@ test('reading a file with reused buffers (as the pipeline does) still delivers e
     const got: CaptureRecord[] = [];
     // Small chunks force many buffer turns; each batch is checked before the next read may reuse its buffer.
     for await (const b of readCapture(path, { reuseBuffers: true, chunkSize: 64 * 1024 }).batches(50)) {
-      for (let i = 0; i < b.count; i++) {
-        got.push({
-          data: b.data.slice(b.offsets[i], b.offsets[i] + b.caplens[i]), caplen: b.caplens[i], len: b.wirelens[i],
-          timestamp: { sec: b.sec[i], nsec: b.nsec[i] }, linkType: b.linkType, interface: b.interfaces[i],
-        });
-      }
+      got.push(...batchRecords(b, 'all'));
     }
     same(got, records);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('pcapng with two link types: batches never mix them, and an expression is compiled for each', async () => {
+  const { ethernet } = await import('../../src/craft/ethernet.js');
+  const { ipv4 } = await import('../../src/craft/ipv4.js');
+  const { udp } = await import('../../src/craft/udp.js');
+  const { tcp } = await import('../../src/craft/tcp.js');
+  const records: CaptureRecord[] = [];
+  for (let i = 0; i < 200; i++) {
+    const l4 = i % 3 === 0 ? udp({ sport: 1000 + i, dport: 53 }) : tcp({ sport: 2000 + i, dport: 80 });
+    const ip = ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, l4);
+    const data = i % 4 < 2 ? ethernet({ src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' }, ip) : ip.bytes;
+    records.push({ data, caplen: data.length, len: data.length, linkType: i % 4 < 2 ? 1 : 12, interface: i % 4 < 2 ? 0 : 1, timestamp: { sec: i, nsec: 0 } });
+  }
+  const bytes = await writeToBytes(records, { format: 'pcapng' });
+  const expected = records.filter((_, i) => i % 3 === 0).length;
+  let selected = 0;
+  const types = new Set<number>();
+  for await (const b of readCapture(bytes, { filter: 'udp port 53' }).batches()) {
+    types.add(b.linkType);
+    selected += b.selectedCount;
+  }
+  assert.deepEqual([...types].sort((a, b) => a - b), [1, 12]);
+  assert.equal(selected, expected);
+  const viaRecords = (await readAll(bytes, { filter: 'udp port 53' })).records;
+  assert.equal(viaRecords.length, expected);
+  assert.deepEqual(new Set(viaRecords.map((r) => r.linkType)), new Set([1, 12]));
 });

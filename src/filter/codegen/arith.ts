@@ -82,9 +82,9 @@ function genLoad(ctx: Context, proto: ProtoQual, index: Value, size: number, col
       b = and(b, ctx.cmp('linkpl', 6, BPF_B, 58));
       cond = b;
       const s = ctx.offsetVarpart(ctx.offLinkpl);
-      if (s) stmts.push(...s, toA(index), ADD_X);
-      else stmts.push(toA(index));
-      stmts.push(TAX, { code: BPF_LD | BPF_IND | sizeCode, k: ctx.offLinkpl.constant + ctx.offNl + 40 });
+      if (s) stmts.push(...s, toA(index), ADD_X, TAX);
+      else stmts.push(toX(index));
+      stmts.push({ code: BPF_LD | BPF_IND | sizeCode, k: ctx.offLinkpl.constant + ctx.offNl + 40 });
       break;
     }
     default:

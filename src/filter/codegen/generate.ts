@@ -20,11 +20,11 @@ import { genPort, genPortRange } from './transport.js';
 import { genPf } from './pflog.js';
 import { genWlan } from './wlan.js';
 import { genGeneve } from './geneve.js';
+import { genMtp2Type, genMtp3Field } from './ss7.js';
+import { genAtmField, genAtmType } from './atm.js';
 import { genProtochain } from './protochain.js';
 
 const PACKET_OUTGOING = 4;
-const ATM_KEYWORDS = new Set(['lane', 'metac', 'bcc', 'oam', 'oamf4', 'oamf4ec', 'oamf4sc', 'sc', 'ilmic', 'vpi', 'vci', 'connectmsg', 'metaconnect']);
-const MTP2_KEYWORDS = new Set(['fisu', 'lssu', 'lsu', 'msu', 'hfisu', 'hlssu', 'hmsu']);
 
 /**
  * Generates the condition for a whole expression.
@@ -65,10 +65,10 @@ export function generate(ctx: Context, e: Expr): Cond {
     case 'pf': return genPf(ctx, e.field, e.value, e.valueColumn);
     case 'wlanType': case 'wlanSubtype': case 'wlanDir': return genWlan(ctx, e);
     case 'llc': return genLlc(ctx, e.subtype, e.valueColumn);
-    case 'unsupported': {
-      const where = ATM_KEYWORDS.has(e.keyword) ? 'SUNATM' : MTP2_KEYWORDS.has(e.keyword) ? 'MTP2' : 'SS7';
-      return ctx.error(`'${e.keyword}' supported only on ${where}`);
-    }
+    case 'mtp2type': return genMtp2Type(ctx, e.type);
+    case 'mtp3field': return genMtp3Field(ctx, e.field, e.op, e.value);
+    case 'atmType': return genAtmType(ctx, e.type);
+    case 'atmField': return genAtmField(ctx, e.field, e.op, e.value);
   }
 }
 

@@ -23,8 +23,10 @@ export const WLAN_DLTS = { IEEE802_11: 105, PRISM_HEADER: 119, IEEE802_11_RADIO:
  * isWlan(127) // true
  */
 export function isWlan(dlt: number): boolean {
-  return (Object.values(WLAN_DLTS) as number[]).includes(dlt);
+  return WLAN_SET.has(dlt);
 }
+
+const WLAN_SET: ReadonlySet<number> = new Set(Object.values(WLAN_DLTS));
 
 function fcJset(ctx: Context, offset: number, bits: number): Cond {
   return ctx.blocks.cond(ctx.loadA('linkhdr', offset, BPF_B), BPF_JSET, bits);

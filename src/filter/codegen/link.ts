@@ -4,11 +4,12 @@
  * friends), link-layer addresses, broadcast/multicast, LLC, and the prologue
  * that computes variable header lengths.
  */
-import { BPF_ALU, BPF_ADD, BPF_AND, BPF_B, BPF_H, BPF_JSET, BPF_LD, BPF_ABS, BPF_ST, BPF_MISC, BPF_TAX, BPF_W } from '../../bpf/opcodes.js';
+import { BPF_ALU, BPF_ADD, BPF_AND, BPF_B, BPF_H, BPF_JEQ, BPF_JSET, BPF_LD, BPF_LDX, BPF_ABS, BPF_MEM, BPF_ST, BPF_MISC, BPF_TAX, BPF_W, BPF_X } from '../../bpf/opcodes.js';
 import { linkType as lookupLinkType, type LinkTypeInfo } from '../../bpf/linktypes.js';
 import { and, not, or, type Cond, type Stmt } from '../cfg.js';
 import type { DirQual } from '../ast.js';
 import { NOT_SET, type Context, type OffsetBase } from './context.js';
+import { genAtmLlc } from './atm.js';
 import { WLAN_DLTS, genDataFrameCheck, genWlanHost, genWlanMulticast, isWlan, wlanPrologue } from './ieee80211.js';
 
 export const ETHERMTU = 1500;
@@ -25,11 +26,11 @@ export const DLT = {
   ATM_CLIP: 19, PPP_SERIAL: 50, PPP_ETHER: 51, C_HDLC: 104, IEEE802_11: 105, LOOP: 108, ENC: 109,
   LINUX_SLL: 113, PFLOG: 117, APPLE_IP_OVER_IEEE1394: 138, PPP_PPPD: 166, IPNET: 226, IPV4: 228, IPV6: 229,
   NETANALYZER: 240, NETANALYZER_TRANSPARENT: 241, LINUX_SLL2: 276,
-  ARCNET: 7, PPP_BSDOS: 16, SYMANTEC_FIREWALL: 99, FRELAY: 107, LTALK: 114, IP_OVER_FC: 122, ARCNET_LINUX: 129,
+  SUNATM: 123, ARCNET: 7, PPP_BSDOS: 16, SYMANTEC_FIREWALL: 99, FRELAY: 107, LTALK: 114, IP_OVER_FC: 122, ARCNET_LINUX: 129,
 } as const;
 
 /** How a link type names its payload protocol. */
-type Style = 'arcnet' | 'ppp_bsdos' | 'frelay' | 'ltalk' | 'wlan' | 'ether' | 'llc' | 'chdlc' | 'ppp' | 'sll' | 'rawip' | 'ipv4' | 'ipv6' | 'loopback-host' | 'loopback-net'
+type Style = 'sunatm' | 'arcnet' | 'ppp_bsdos' | 'frelay' | 'ltalk' | 'wlan' | 'ether' | 'llc' | 'chdlc' | 'ppp' | 'sll' | 'rawip' | 'ipv4' | 'ipv6' | 'loopback-host' | 'loopback-net'
   | 'pflog' | 'ipnet' | 'ethertype' | 'none';
 
 interface LinkLayout {
@@ -69,12 +70,13 @@ const LAYOUTS = new Map<number, LinkLayout>([
   [DLT.LINUX_SLL, { style: 'sll', linktype: 14, linkpl: 16, nl: 0, nosnap: 0 }],
   [DLT.LINUX_SLL2, { style: 'ethertype', linktype: 0, linkpl: 20, nl: 0, nosnap: 0 }],
   [DLT.PFLOG, { style: 'pflog', linktype: 0, linkpl: 'pflog', nl: 0, nosnap: 0 }],
-  [DLT.IPNET, { style: 'ipnet', linktype: 1, linkpl: 24, nl: 0, nosnap: 0 }],
+  [DLT.IPNET, { style: 'ipnet', linktype: 1, linkpl: 24, nl: 0, nosnap: NOT_SET }],
   [WLAN_DLTS.IEEE802_11, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3 }],
   [WLAN_DLTS.PRISM_HEADER, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
   [WLAN_DLTS.IEEE802_11_RADIO, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
   [WLAN_DLTS.IEEE802_11_RADIO_AVS, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
   [WLAN_DLTS.PPI, { style: 'wlan', linktype: 6, linkpl: 'wlan', nl: 8, nosnap: 3, radio: true }],
+  [DLT.SUNATM, { style: 'sunatm', linktype: 10, linkpl: 4, nl: 8, nosnap: 3 }],
   [DLT.ARCNET, { style: 'arcnet', linktype: 2, linkpl: 6, nl: 0, nosnap: 0 }],
   [DLT.ARCNET_LINUX, { style: 'arcnet', linktype: 4, linkpl: 8, nl: 0, nosnap: 0 }],
   [DLT.PPP_BSDOS, { style: 'ppp_bsdos', linktype: 5, linkpl: 24, nl: 0, nosnap: 0 }],
@@ -156,6 +158,30 @@ export function genSnap(ctx: Context, orgcode: number, ptype: number): Cond {
 
 function notGt(ctx: Context, base: OffsetBase, offset: number, size: number, v: number): Cond {
   return not(ctx.cmpGt(base, offset, size, v));
+}
+
+/**
+ * The test libpcap puts in front of Ethernet tests on an encapsulated link
+ * layer (gen_prevlinkhdr_check): after `geneve`, "the payload has an Ethernet
+ * header" (the header and payload offsets differ); after SUNATM `lane`, "not
+ * an LE Control frame". Undefined when no test is needed.
+ *
+ * @example
+ * const pre = prevLinkhdrCheck(ctx); const b = pre ? and(pre, test) : test;
+ */
+export function prevLinkhdrCheck(ctx: Context): Cond | undefined {
+  if (ctx.isGeneve) {
+    const s = [{ code: BPF_LD | BPF_MEM, k: ctx.offLinkhdr.reg }, { code: BPF_LDX | BPF_MEM, k: ctx.offLinkpl.reg }];
+    return not(ctx.blocks.cond(s, BPF_JEQ, 0, BPF_X));
+  }
+  if (ctx.prevLinkType === DLT.SUNATM) return not(ctx.cmp('prevlinkhdr', 4, BPF_H, 0xff00));
+  return undefined;
+}
+
+function withPrevCheck(ctx: Context, test: () => Cond): Cond {
+  const pre = prevLinkhdrCheck(ctx);
+  const b = test();
+  return pre ? and(pre, b) : b;
 }
 
 function etherLinktype(ctx: Context, proto: number): Cond {
@@ -241,7 +267,7 @@ function byteSwap32(v: number): number {
 export function genLinktype(ctx: Context, proto: number): Cond {
   if (ctx.labelStackDepth > 0) return mplsLinktype(ctx, proto);
   switch (styleOf(ctx)) {
-    case 'ether': return etherLinktype(ctx, proto);
+    case 'ether': return ctx.isGeneve ? etherLinktype(ctx, proto) : withPrevCheck(ctx, () => etherLinktype(ctx, proto));
     case 'wlan': {
       const b0 = genDataFrameCheck(ctx);
       return and(b0, llcLinktype(ctx, proto));
@@ -301,6 +327,10 @@ export function genLinktype(ctx: Context, proto: number): Cond {
       }
       return ctx.false();
     }
+    case 'sunatm': {
+      const b0 = genAtmLlc(ctx);
+      return and(b0, llcLinktype(ctx, proto));
+    }
     case 'ltalk': return proto === ETHERTYPE.ATALK ? ctx.true() : ctx.false();
     case 'none': break;
   }
@@ -346,7 +376,7 @@ function macHostop(ctx: Context, mac: Uint8Array, dir: DirQual, srcOff: number, 
  */
 export function genLinkHost(ctx: Context, mac: Uint8Array, dir: DirQual, what: 'address' | 'name'): Cond {
   switch (ctx.linkType) {
-    case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return macHostop(ctx, mac, dir, 6, 0);
+    case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return withPrevCheck(ctx, () => macHostop(ctx, mac, dir, 6, 0));
     case DLT.FDDI: return macHostop(ctx, mac, dir, 7, 1);
     case DLT.IEEE802: return macHostop(ctx, mac, dir, 8, 2);
     case DLT.IP_OVER_FC: return macHostop(ctx, mac, dir, 10, 2);
@@ -367,7 +397,7 @@ export function genLinkHost(ctx: Context, mac: Uint8Array, dir: DirQual, what: '
 export function genLinkBroadcast(ctx: Context): Cond {
   const all = new Uint8Array(6).fill(0xff);
   switch (ctx.linkType) {
-    case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return macHostop(ctx, all, 'dst', 6, 0);
+    case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return withPrevCheck(ctx, () => macHostop(ctx, all, 'dst', 6, 0));
     case DLT.FDDI: return macHostop(ctx, all, 'dst', 7, 1);
     case DLT.IEEE802: return macHostop(ctx, all, 'dst', 8, 2);
     case DLT.IP_OVER_FC: return macHostop(ctx, all, 'dst', 10, 2);
@@ -390,7 +420,7 @@ function macMulticast(ctx: Context, offset: number): Cond {
  */
 export function genLinkMulticast(ctx: Context): Cond {
   switch (ctx.linkType) {
-    case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return macMulticast(ctx, 0);
+    case DLT.EN10MB: case DLT.NETANALYZER: case DLT.NETANALYZER_TRANSPARENT: return withPrevCheck(ctx, () => macMulticast(ctx, 0));
     case DLT.FDDI: return macMulticast(ctx, 1);
     case DLT.IEEE802: case DLT.IP_OVER_FC: return macMulticast(ctx, 2);
     case DLT.ARCNET: case DLT.ARCNET_LINUX: return ctx.cmp('linkhdr', 1, BPF_B, 0);
@@ -417,6 +447,9 @@ export function genLlc(ctx: Context, subtype: string | undefined, valueColumn: n
       break;
     case DLT.IEEE802: case DLT.FDDI: case DLT.ATM_RFC1483:
       base = ctx.true();
+      break;
+    case DLT.SUNATM:
+      base = genAtmLlc(ctx);
       break;
     default:
       if (isWlan(ctx.linkType)) {

@@ -40,12 +40,13 @@ class Listing {
  * genProtochain(ctx, 6, 'ip6')
  */
 export function genProtochain(ctx: Context, v: number, proto: ProtoQual): Cond {
+  // libpcap takes the scratch slot first, and keeps it taken when it recurses for ip and ip6.
+  const reg2 = ctx.allocReg();
   if (proto === 'default') {
     const b0 = genProtochain(ctx, v, 'ip');
     return or(b0, genProtochain(ctx, v, 'ip6'));
   }
   if (proto !== 'ip' && proto !== 'ip6') return ctx.error("bad protocol applied for 'protochain'");
-  const reg2 = ctx.allocReg();
   if (ctx.offLinkpl.variable) return ctx.error("'protochain' not supported with variable length headers");
   ctx.noOptimize = true;
   const head = ctx.offLinkpl.constant + ctx.offNl;

@@ -26,8 +26,18 @@ export interface State {
   readonly regs: number[];
   /** Captured length every run reaching here is known to have (loads up to it succeeded). */
   extent: number;
-  /** Predicates known per value number. */
-  readonly facts: Map<number, Fact>;
+  /**
+   * Predicates known per value number. Never mutated: states share it and
+   * an edge that learns something gets a new list (few values are compared
+   * on one path, and copying states is the sweep's main cost).
+   */
+  facts: readonly FactEntry[];
+}
+
+/** The fact known about one value. */
+export interface FactEntry {
+  readonly vn: number;
+  readonly fact: Fact;
 }
 
 /** What executing one statement does to the state. */
@@ -56,7 +66,7 @@ export interface Comparison {
  */
 export function initialState(values: Values): State {
   const zero = values.constant(0);
-  return { regs: new Array<number>(REGS).fill(zero), extent: 0, facts: new Map() };
+  return { regs: new Array<number>(REGS).fill(zero), extent: 0, facts: [] };
 }
 
 /**
@@ -66,29 +76,30 @@ export function initialState(values: Values): State {
  * const t = copyState(s);
  */
 export function copyState(s: State): State {
-  return { regs: s.regs.slice(), extent: s.extent, facts: new Map(s.facts) };
+  return { regs: s.regs.slice(), extent: s.extent, facts: s.facts };
 }
 
 /**
  * What holds on every one of several incoming states. A register holding
- * different values on different edges gets a fresh value number.
+ * different values on different edges gets a fresh value number. A single
+ * state is returned as it is (the sweep gives every edge its own state).
  *
  * @example
  * const entry = meetStates(values, [fromLeft, fromRight]);
  */
 export function meetStates(values: Values, states: readonly State[]): State {
-  if (states.length === 1) return copyState(states[0]);
+  if (states.length === 1) return states[0];
   const first = states[0];
   const regs = first.regs.map((v, r) => (states.every((s) => s.regs[r] === v) ? v : values.fresh()));
   const extent = Math.min(...states.map((s) => s.extent));
-  const facts = new Map<number, Fact>();
-  for (const [vn, fact] of first.facts) {
+  const facts: FactEntry[] = [];
+  for (const { vn, fact } of first.facts) {
     let met: Fact | undefined = fact;
     for (let i = 1; i < states.length && met; i++) {
-      const other = states[i].facts.get(vn);
-      met = other ? meetFacts(met, other) : undefined;
+      const other = states[i].facts.find((e) => e.vn === vn);
+      met = other ? (other.fact === met ? met : meetFacts(met, other.fact)) : undefined;
     }
-    if (met) facts.set(vn, met);
+    if (met) facts.push({ vn, fact: met });
   }
   return { regs, extent, facts };
 }
@@ -100,8 +111,8 @@ export function meetStates(values: Values, states: readonly State[]): State {
  * factOf(values, state, state.regs[REG_A]).hi
  */
 export function factOf(values: Values, s: State, vn: number): Fact {
-  const known = s.facts.get(vn);
-  if (known) return known;
+  const known = s.facts.find((e) => e.vn === vn);
+  if (known) return known.fact;
   const [lo, hi] = values.range(vn);
   return rangeFact(lo, hi);
 }
@@ -205,11 +216,11 @@ export function decideComparison(values: Values, s: State, cmp: Comparison): boo
  * const onTrue = alongEdge(values, exit, cmp, true);
  */
 export function alongEdge(values: Values, s: State, cmp: Comparison, outcome: boolean): State | null {
-  if (cmp.k === undefined) return s;
+  if (cmp.k === undefined) return copyState(s);
   const fact = refine(factOf(values, s, cmp.a), cmp.op, cmp.k, outcome);
   if (fact === null) return null;
   const next = copyState(s);
-  next.facts.set(cmp.a, fact);
+  next.facts = [...s.facts.filter((e) => e.vn !== cmp.a), { vn: cmp.a, fact }];
   return next;
 }
 

@@ -52,13 +52,15 @@ export function usesOf(s: Stmt): number {
 
 /**
  * The registers a block's ending reads: A for a branch or `ret a`, plus X
- * for a comparison with X.
+ * for a comparison with X; nothing for a branch whose successors are one.
  *
  * @example
  * endUses(block) & (1 << REG_A)
  */
 export function endUses(b: Block): number {
   if (isReturn(b)) return (b.code & 0x18) === BPF_A ? 1 << REG_A : 0;
+  // A branch going the same way either way reads nothing that matters.
+  if (b.jt === b.jf) return 0;
   return bpfSrc(b.code) === BPF_X ? (1 << REG_A) | (1 << REG_X) : 1 << REG_A;
 }
 

@@ -44,10 +44,19 @@ function allNoOps(values: Values, entry: State, c: Block): boolean {
 }
 
 /**
- * Blocks one chain walk may look down. A precision bound (the walk follows
- * a DAG down and ends anyway) that keeps the pass linear on 1,000-term chains.
+ * Blocks a chain walk may look down past the last test it could move. A
+ * precision bound only (the walk follows the DAG down and ends anyway). A
+ * block a walk reordered is not the start of another walk in the same pass;
+ * with the bound, that keeps a pass linear on 1,000-term chains.
  */
 const CHAIN_BUDGET = 64;
+
+/** What the pass knows about the graph as it was when the pass started. */
+interface ChainGraph {
+  preds: ReadonlyMap<Block, number>;
+  rejecting: ReadonlySet<Block>;
+  live: ReadonlyMap<Block, number>;
+}
 
 /** A block's test and where its two sides go: `cont` continues the chain, the other side leaves it. */
 interface Link { stmts: Block['stmts']; code: number; k: number; cont: Side; leave: Block }
@@ -64,11 +73,13 @@ function differing(a: State, b: State): number {
 
 /**
  * Looks down the chain starting at `b` (blocks with one predecessor whose
- * other sides all go to the same place R) for a test C whose statements
- * only reload what the registers hold at `b`'s entry, and moves C's test to
- * the front, without its statements; true when done.
+ * other sides all go to the same place R) for tests whose statements only
+ * reload what the registers hold at `b`'s entry, and moves those tests to
+ * the front, in order, without their statements; true when done. The
+ * blocks reordered are added to `walked`.
  */
-function pullUp(values: Values, b: Block, entry: State, preds: ReadonlyMap<Block, number>, rejecting: ReadonlySet<Block>, live: ReadonlyMap<Block, number>): boolean {
+function pullUp(values: Values, b: Block, entry: State, graph: ChainGraph, walked: Set<Block>): boolean {
+  const { preds, rejecting, live } = graph;
   for (const s of ['jt', 'jf'] as const) {
     const r = b[other(s)]!;
     const rejects = rejecting.has(r);
@@ -76,30 +87,46 @@ function pullUp(values: Values, b: Block, entry: State, preds: ReadonlyMap<Block
     if (!rejects && values.exactLoads) continue;
     const common = (x: Block): boolean => x === r || (rejects && rejecting.has(x));
     const chain: Block[] = [b];
-    const links: Link[] = [linkOf(b, s)];
-    const state = copyState(entry);
-    for (const st of b.stmts) execute(values, state, st);
+    const pulled: Link[] = [];
+    const kept: Link[] = [linkOf(b, s)];
+    // `state`: the registers as the chain leaves them; `keptState`: as the kept tests alone leave them.
+    const state = copyState(entry), keptState = copyState(entry);
+    for (const st of b.stmts) { execute(values, state, st); execute(values, keptState, st); }
+    let best: { positions: number; pulled: number; kept: number; end: Block } | undefined;
+    let changed = differing(state, entry);
     let cur = b[s]!;
-    for (let walked = 0; walked < CHAIN_BUDGET; walked++) {
+    for (let sinceLast = 0; sinceLast < CHAIN_BUDGET; sinceLast++) {
       if (isReturn(cur) || cur.opaque || cur.jt === cur.jf || preds.get(cur) !== 1) break;
       const rc: Side | undefined = common(cur.jt!) ? 'jt' : common(cur.jf!) ? 'jf' : undefined;
       if (!rc) break;
+      const next = cur[other(rc)]!;
       if (cur.stmts.length > 0 && allNoOps(values, entry, cur)) {
         const original = copyState(state);
         for (const st of cur.stmts) execute(values, original, st);
-        const before = comparisonOf(values, original, cur), after = comparisonOf(values, entry, cur);
-        const t = cur[other(rc)]!;
-        const atT = differing(original, state) & (live.get(t) ?? 0);
-        const atR = rejects ? 0 : (differing(state, entry) | differing(original, entry)) & (live.get(r) ?? 0);
-        if (before.a === after.a && before.k === after.k && before.x === after.x && atT === 0 && atR === 0) {
-          rotate([...chain, cur], [{ stmts: [], code: cur.code, k: cur.k, cont: other(rc), leave: cur[rc]! }, ...links], t);
-          return true;
-        }
+        const was = comparisonOf(values, original, cur), now = comparisonOf(values, entry, cur);
+        if (was.a !== now.a || was.k !== now.k || was.x !== now.x) break;
+        Object.assign(state, original);
+        pulled.push({ stmts: [], code: cur.code, k: cur.k, cont: other(rc), leave: cur[rc]! });
+        sinceLast = 0;
+      } else {
+        // A test that stays must compute exactly what it did, now that the pulled reloads no longer run before it.
+        let same = true;
+        for (const st of cur.stmts) same = execute(values, state, st).value === execute(values, keptState, st).value && same;
+        const was = comparisonOf(values, state, cur), now = comparisonOf(values, keptState, cur);
+        if (!same || was.a !== now.a || was.k !== now.k || was.x !== now.x) break;
+        kept.push(linkOf(cur, other(rc)));
       }
       chain.push(cur);
-      links.push(linkOf(cur, other(rc)));
-      for (const st of cur.stmts) execute(values, state, st);
-      cur = cur[other(rc)]!;
+      changed |= differing(state, entry);
+      const atT = differing(state, keptState) & (live.get(next) ?? 0);
+      const atR = rejects ? 0 : changed & (live.get(r) ?? 0);
+      if (pulled.length > 0 && atT === 0 && atR === 0) best = { positions: chain.length, pulled: pulled.length, kept: kept.length, end: next };
+      cur = next;
+    }
+    if (best) {
+      for (const block of chain.slice(0, best.positions)) walked.add(block);
+      rotate(chain.slice(0, best.positions), [...pulled.slice(0, best.pulled), ...kept.slice(0, best.kept)], best.end);
+      return true;
     }
   }
   return false;
@@ -123,15 +150,14 @@ export const reorder: Pass = {
   summary: 'in an and-chain, a test on values already loaded runs before a test needing a new load',
   run(cfg: Cfg, settings: PassSettings): Cfg | null {
     const order = topologicalOrder(cfg);
-    const preds = predecessorCounts(order);
-    const rejecting = rejectingBlocks(order);
-    const live = liveIn(order);
+    const graph: ChainGraph = { preds: predecessorCounts(order), rejecting: rejectingBlocks(order), live: liveIn(order) };
     const values = new Values(settings.exactLoads);
+    const walked = new Set<Block>();
     let changes = 0;
     sweep(cfg, values, {
       block(b, entry) {
-        if (isReturn(b) || b.opaque || b.jt === b.jf || b.stmts.length === 0) return;
-        if (pullUp(values, b, entry, preds, rejecting, live)) changes++;
+        if (isReturn(b) || b.opaque || b.jt === b.jf || b.stmts.length === 0 || walked.has(b)) return;
+        if (pullUp(values, b, entry, graph, walked)) changes++;
       },
     });
     return changes > 0 ? cfg : null;

@@ -147,6 +147,8 @@ export class Values {
       case BPF_MOD: return cb !== undefined && cb > 0 ? [0, Math.min(ha, cb - 1)] : [0, MAX];
       case BPF_DIV: return cb !== undefined && cb > 0 ? [Math.floor(la / cb), Math.floor(ha / cb)] : [0, MAX];
       case BPF_ADD: return ha + hb <= MAX ? [la + lb, ha + hb] : [0, MAX];
+      case BPF_LSH: return cb !== undefined && cb < 32 && ha * 2 ** cb <= MAX ? [la * 2 ** cb, ha * 2 ** cb] : [0, MAX];
+      case BPF_MUL: return ha * hb <= MAX ? [la * lb, ha * hb] : [0, MAX];
       case BPF_OR: return ha <= 0xffff && hb <= 0xffff ? [Math.max(la, lb), 0xffff] : [0, MAX];
       default: return [0, MAX];
     }
