@@ -60,11 +60,14 @@ function compileShape(prog: Program, semantics: Semantics, shape: JitShape): Any
     if (byContent.size >= CONTENT_CACHE_SIZE) byContent.delete(byContent.keys().next().value as string);
     byContent.set(key, fn);
   }
-  if (!mine) {
-    mine = new Map();
-    byProgram.set(prog, mine);
+  // Only a Program that cannot change (program() freezes it) may be remembered by identity.
+  if (Object.isFrozen(prog) && prog.every((x) => Object.isFrozen(x))) {
+    if (!mine) {
+      mine = new Map();
+      byProgram.set(prog, mine);
+    }
+    mine.set(variant, fn);
   }
-  mine.set(variant, fn);
   return fn;
 }
 

@@ -11,7 +11,12 @@ import type { Program } from '../bpf/program.js';
 import { compile } from '../filter/index.js';
 import type { CliOptions } from './options.js';
 
-/** A failure the command reports as `bpfdump: message` and exit status 1. */
+/**
+ * A failure the command reports as `bpfdump: message` and exit status 1.
+ *
+ * @example
+ * throw new CommandError('in.pcap: No such file or directory');
+ */
 export class CommandError extends Error {
   constructor(message: string) {
     super(message);

@@ -5,7 +5,13 @@
  * and the filter expression as the remaining words joined by spaces.
  */
 
-/** A command line that cannot be run: the message, and whether the usage text follows it (as getopt errors do). */
+/**
+ * A command line that cannot be run: the message, and whether the usage text
+ * follows it (as getopt errors do).
+ *
+ * @example
+ * throw new UsageError("invalid option -- 'k'", true);
+ */
 export class UsageError extends Error {
   constructor(message: string, readonly showUsage = false) {
     super(message);

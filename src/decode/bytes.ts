@@ -4,7 +4,12 @@
  * printer turns into tcpdump's `[|proto]` mark after whatever was printed.
  */
 
-/** Thrown when a decoder needs bytes that were not captured. */
+/**
+ * Thrown when a decoder needs bytes that were not captured.
+ *
+ * @example
+ * if (off + 2 > buf.length) throw new Truncated();
+ */
 export class Truncated extends Error {
   constructor() {
     super('truncated');
@@ -15,6 +20,9 @@ export class Truncated extends Error {
 /**
  * Thrown after a decoder printed its own truncation mark (tcpdump's
  * `[|tcp]>` inside TCP options): the printer adds nothing more.
+ *
+ * @example
+ * d.print(' [|tcp]>'); throw new Finished();
  */
 export class Finished extends Error {
   constructor() {

@@ -6,6 +6,8 @@ import { printArp } from './arp.js';
 import type { Dissector } from './dissector.js';
 import { printIpv4 } from './ipv4.js';
 import { printIpv6 } from './ipv6.js';
+import { printMpls } from './mpls.js';
+import { printPppoe } from './pppoe.js';
 
 const NAMES = new Map<number, string>([
   [0x0800, 'IPv4'], [0x0806, 'ARP'], [0x86dd, 'IPv6'], [0x8100, '802.1Q'], [0x88a8, '802.1Q-QinQ'],
@@ -37,6 +39,8 @@ export function printNetwork(d: Dissector, type: number, buf: Uint8Array, length
     case 0x0800: printIpv4(d, buf, length); return true;
     case 0x86dd: printIpv6(d, buf, length); return true;
     case 0x0806: case 0x8035: printArp(d, buf, length, type === 0x8035); return true;
+    case 0x8847: case 0x8848: printMpls(d, buf, length); return true;
+    case 0x8863: case 0x8864: printPppoe(d, buf, length); return true;
     default: return false;
   }
 }

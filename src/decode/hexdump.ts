@@ -41,7 +41,7 @@ export function hexAsciiLines(bytes: Uint8Array): string {
 
 /**
  * The bytes as text, as -A: printable characters, tabs, spaces and newlines as
- * they are, a carriage return before a newline or at the end dropped, anything else '.'.
+ * they are, a carriage return dropped before a newline or near the end, anything else '.'.
  *
  * @example
  * asciiText(new TextEncoder().encode('GET /\r\n')) // '\nGET /\n'
@@ -51,8 +51,8 @@ export function asciiText(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
     if (c === 0x0d) {
-      // A carriage return before a newline, or ending the data, is left out.
-      if (i + 1 < bytes.length && bytes[i + 1] !== 0x0a) out += '.';
+      // tcpdump prints a carriage return as '.' only with two or more bytes after it, the next not a newline.
+      if (i + 2 < bytes.length && bytes[i + 1] !== 0x0a) out += '.';
     } else if (printable(c) || c === 0x09 || c === 0x20 || c === 0x0a) {
       out += String.fromCharCode(c);
     } else {

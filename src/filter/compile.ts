@@ -6,7 +6,7 @@ import { linkType as lookupLinkType, type LinkTypeInfo } from '../bpf/linktypes.
 import type { Program } from '../bpf/program.js';
 import type { Expr } from './ast.js';
 import { BPF_JMP, BPF_W } from '../bpf/opcodes.js';
-import { and, finish, type Cfg } from './cfg.js';
+import { and, finish, type Cfg, type Cond } from './cfg.js';
 import { CompileError } from './errors.js';
 import { Context } from './codegen/context.js';
 import { generate } from './codegen/generate.js';
@@ -77,7 +77,13 @@ function generateCfg(expression: string, tree: Expr, options: CompileOptions): {
   if (tree.kind === 'true') {
     return { cfg: { root: ctx.blocks.ret(snaplen) }, noOptimize: false };
   }
-  let cond = generate(ctx, tree);
+  let cond: Cond;
+  try {
+    cond = generate(ctx, tree);
+  } catch (e) {
+    if (e instanceof RangeError) throw new CompileError(expression, 1, 'expression nested too deeply for the code generator');
+    throw e;
+  }
   // Variable header lengths are computed once, before the first test (libpcap's insert_compute_vloffsets).
   const prologue = linkPrologue(ctx);
   if (prologue.length > 0) {

@@ -6,7 +6,8 @@
  */
 import { BPF_JA, BPF_JMP, BPF_MAXINSNS } from '../bpf/opcodes.js';
 import { program, type Instruction, type Program } from '../bpf/program.js';
-import { isReturn, topologicalOrder, type Block, type Cfg } from './cfg.js';
+import { isReturn, type Block, type Cfg } from './cfg.js';
+import { layoutBlocks } from './optimize/layout.js';
 
 /**
  * Thrown when a graph cannot become a Program (a dangling exit).
@@ -39,7 +40,7 @@ function size(l: Layout): number {
  * const prog = linearize(cfg);
  */
 export function linearize(cfg: Cfg): Program {
-  const order = topologicalOrder(cfg);
+  const order = layoutBlocks(cfg);
   const layouts: Layout[] = order.map((block) => {
     if (!isReturn(block) && (!block.jt || !block.jf)) throw new LinearizeError(`block ${block.id} has a dangling exit`);
     return { block, farTrue: false, farFalse: false };

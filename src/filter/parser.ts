@@ -96,6 +96,14 @@ class Parser {
     return { expr, qual };
   }
 
+  /** At '(': could this start arithmetic? (Looks past the parentheses at the first real token.) */
+  private mayBeArith(): boolean {
+    let i = this.pos;
+    while (this.tokens[i].kind === '(') i++;
+    const t = this.tokens[i];
+    return t.kind === 'num' || t.kind === 'len' || t.kind === '-' || (PROTOCOLS.has(t.kind) && this.tokens[i + 1].kind === '[');
+  }
+
   /** After and/or: does an operand (inheriting qualifiers) follow, rather than a term? */
   private idFollows(qual: Inherited): boolean {
     let i = this.pos;
@@ -129,7 +137,7 @@ class Parser {
   private rterm(context: Inherited): { expr: Expr; qual: Inherited } {
     const t = this.tok;
     if (t.kind === '(') {
-      const relation = this.attempt(() => this.relation());
+      const relation = this.mayBeArith() ? this.attempt(() => this.relation()) : undefined;
       if (relation) return { expr: relation, qual: 'none' };
       this.next();
       const inner = this.expr(context);
@@ -428,5 +436,11 @@ class Parser {
  * parse('port 80 or 443') // or(primitive port 80, primitive port 443)
  */
 export function parse(expression: string): Expr {
-  return new Parser(expression, tokenize(expression)).program();
+  const tokens = tokenize(expression);
+  try {
+    return new Parser(expression, tokens).program();
+  } catch (e) {
+    if (e instanceof RangeError) throw new FilterSyntaxError(expression, 1, 'expression nested too deeply for the parser');
+    throw e;
+  }
 }

@@ -7,9 +7,10 @@ import { fromFileLinkType } from '../bpf/linktypes.js';
 import { hex, i64, pad4, u16, u32 } from './bytes.js';
 import { CaptureFormatError, MAX_CAPLEN } from './errors.js';
 import type { FormatParser } from './format-parser.js';
+import { BatchSink } from './capture-batch.js';
 import {
   REFUSE, STOP_AFTER, emptyInfo,
-  type CaptureInfo, type InterfaceInfo, type InterfaceStatistics, type PacketExtras, type PacketSink, type PcapngOption,
+  type CaptureBatch, type CaptureInfo, type InterfaceInfo, type InterfaceStatistics, type PacketExtras, type PacketSink, type PcapngOption,
 } from './info.js';
 import { resolutionFromByte, splitUnits, type SecNsec, type TimestampResolution } from './timestamp.js';
 
@@ -96,6 +97,7 @@ export class PcapngParser implements FormatParser {
   private ifaces: LiveInterface[] = [];
   private readonly ts: SecNsec = { sec: 0, nsec: 0 };
   private skippedCount = 0;
+  private slowPath: BatchSink | undefined;
 
   constructor(private readonly options: PcapngParserOptions = {}) {}
 
@@ -165,6 +167,55 @@ export class PcapngParser implements FormatParser {
       this.metadataBlock(type, buf, pos, len, base);
       pos += len;
     }
+  }
+
+  /**
+   * The batch fast path: plain Enhanced Packet Blocks (valid, no options, of
+   * the batch's link type) go straight into the batch; anything else — other
+   * blocks, options, a link-type change, an incomplete or malformed block —
+   * goes through `parse`, at most one packet at a time, which also raises
+   * every error exactly as the record path does.
+   */
+  fillBatch(buf: Uint8Array, pos: number, end: number, base: number, batch: CaptureBatch): number {
+    if (this.slowPath?.batch !== batch) this.slowPath = new BatchSink(batch, true);
+    const slow = this.slowPath;
+    const { offsets, caplens, wirelens, sec, nsec, interfaces } = batch;
+    const capacity = offsets.length;
+    const ts = this.ts;
+    while (batch.count < capacity) {
+      if (end - pos < 12) { this.needed = 12; return pos; }
+      const le = this.le;
+      if (this.inSection && u32(buf, pos, le) === BLOCK_EPB) {
+        const len = u32(buf, pos + 4, le);
+        const caplen = u32(buf, pos + 20, le);
+        const iface = this.ifaces[u32(buf, pos + 8, le)];
+        const i = batch.count;
+        if (len >= 32 && len <= end - pos && caplen <= MAX_CAPLEN && 28 + pad4(caplen) + 4 === len
+          && u32(buf, pos + len - 4, le) === len && iface !== undefined
+          && (i === 0 || (iface.linkType === batch.linkType && buf === batch.data))
+          && splitUnits(u32(buf, pos + 12, le), u32(buf, pos + 16, le), iface.res, ts)) {
+          const s = ts.sec + iface.tsoffset;
+          if (s <= Number.MAX_SAFE_INTEGER && s >= -Number.MAX_SAFE_INTEGER) {
+            if (i === 0) { batch.linkType = iface.linkType; (batch as { data: Uint8Array }).data = buf; }
+            offsets[i] = pos + 28;
+            caplens[i] = caplen;
+            wirelens[i] = u32(buf, pos + 24, le);
+            sec[i] = s;
+            nsec[i] = ts.nsec;
+            interfaces[i] = iface.index;
+            batch.count = i + 1;
+            pos += len;
+            continue;
+          }
+        }
+      }
+      const before = pos;
+      const count = batch.count;
+      pos = this.parse(buf, pos, end, base, slow);
+      if (pos === before && batch.count === count) return pos;
+    }
+    this.needed = 12;
+    return pos;
   }
 
   finish(buf: Uint8Array, pos: number, end: number, base: number): void {

@@ -5,14 +5,14 @@
  * file size; packet bytes are views into the read chunks, not copies.
  */
 import { Readable } from 'node:stream';
-import { createBatch } from '../bpf/batch.js';
 import { ByteWindow, DEFAULT_CHUNK_SIZE, type CaptureSource } from './byte-source.js';
 import { hex } from './bytes.js';
+import { BatchSink, createCaptureBatch } from './capture-batch.js';
 import { CaptureFilter, type FilterSpec } from './capture-filter.js';
 import { CaptureFormatError } from './errors.js';
 import type { FormatParser } from './format-parser.js';
 import {
-  CONTINUE, REFUSE, STOP_AFTER,
+  CONTINUE, REFUSE,
   type CaptureBatch, type CaptureInfo, type CaptureRecord, type PacketExtras, type PacketSink,
 } from './info.js';
 import { PcapParser, isPcapMagic } from './pcap-parser.js';
@@ -74,35 +74,6 @@ class RecordCollector implements PacketSink {
     }
     this.records.push(record);
     return CONTINUE;
-  }
-}
-
-class BatchFiller implements PacketSink {
-  readonly batch: CaptureBatch;
-  constructor(capacity: number) {
-    const base = createBatch(new Uint8Array(0), capacity);
-    this.batch = {
-      ...base, linkType: -1, sec: new Float64Array(capacity), nsec: new Float64Array(capacity),
-      interfaces: new Uint32Array(capacity), extras: new Map(), selected: new Uint32Array(capacity), selectedCount: 0,
-      rawLayout: undefined, recordHeader: 0,
-    };
-  }
-
-  packet(buf: Uint8Array, offset: number, caplen: number, len: number, sec: number, nsec: number,
-    iface: number, linkType: number, extras: PacketExtras | undefined): number {
-    const b = this.batch;
-    const i = b.count;
-    if (i > 0 && (linkType !== b.linkType || buf !== b.data)) return REFUSE;
-    if (i === 0) { b.linkType = linkType; (b as { data: Uint8Array }).data = buf; }
-    b.offsets[i] = offset;
-    b.caplens[i] = caplen;
-    b.wirelens[i] = len;
-    b.sec[i] = sec;
-    b.nsec[i] = nsec;
-    b.interfaces[i] = iface;
-    if (extras) b.extras.set(i, extras);
-    b.count = i + 1;
-    return b.count === b.offsets.length ? STOP_AFTER : CONTINUE;
   }
 }
 
@@ -226,8 +197,8 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
     await this.open();
     const w = this.window!;
     const parser = this.parser!;
-    const filler = new BatchFiller(capacity);
-    const b = filler.batch;
+    const b = createCaptureBatch(capacity);
+    const filler = new BatchSink(b);
     b.rawLayout = parser.rawLayout;
     b.recordHeader = parser.info.modified ? 24 : 16;
     try {

@@ -162,3 +162,10 @@ test('pathological Programs: long jump chains, deep nesting, every scratch slot'
   assert.equal(jit(slots)(new Uint8Array(0)), want);
   assert.equal(interpret(slots, new Uint8Array(0)), want);
 });
+
+test('a Program array changed after compiling is compiled again, not served from the cache', () => {
+  const mutable = [insn(0x06, 0, 0, 1)];
+  assert.equal(jit(mutable as Program)(new Uint8Array(1)), 1);
+  mutable[0] = insn(0x06, 0, 0, 2);
+  assert.equal(jit(mutable as Program)(new Uint8Array(1)), 2);
+});

@@ -3,7 +3,7 @@
  * lines. Files: the project's sample capture, real traffic recorded between
  * two network namespaces during the test, the packet generator's corpus for
  * the protocols bpfdump decodes (Ethernet, 802.1Q, ARP, IPv4, IPv6, TCP, UDP,
- * ICMP, ICMPv6, DNS), and truncated copies of all of it.
+ * ICMP, ICMPv6, IGMP, DNS), and truncated copies of all of it.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ const truncated = join(dir, 'truncated.pcap');
 const UNDECODED_PORTS = [20, 21, 22, 23, 67, 68, 69, 88, 110, 111, 119, 123, 137, 138, 139, 143, 161, 162, 179, 389, 443, 445,
   500, 514, 520, 546, 547, 554, 623, 750, 1701, 1812, 1813, 1900, 2049, 3128, 3260, 3784, 4500, 4789, 5060, 5353, 5355, 5632,
   6081, 6633, 6653, 8472, 9000, 49152];
-const PROTOCOLS = `(arp or icmp or icmp6 or ((tcp or udp) and not port (${UNDECODED_PORTS.join(' or ')}) and not ip6 proto 0 and not ip6 proto 60 and not ip6 proto 43 and not ip6 proto 44))`;
+const PROTOCOLS = `(arp or icmp or icmp6 or igmp or ((tcp or udp) and not port (${UNDECODED_PORTS.join(' or ')}) and not ip6 proto 0 and not ip6 proto 60 and not ip6 proto 43 and not ip6 proto 44))`;
 /** Plain or 802.1Q-tagged (libpcap's `vlan` moves the offsets for what follows it). */
 const CORE = `${PROTOCOLS} or (vlan and ${PROTOCOLS})`;
 

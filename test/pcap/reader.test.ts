@@ -181,23 +181,25 @@ test('pcapng: simple and obsolete packet blocks, name resolution, statistics, se
   assert.ok(strict.error instanceof CaptureFormatError && strict.error.kind === 'unknown-block' && strict.error.offset === unknownAt, String(strict.error));
 });
 
-test('the pcap link-type field: link type in the low 16 bits, FCS length when the P bit is set', async () => {
+/** A little-endian pcap file header. */
+function pcapHeader(magic: number, linkTypeField: number): Uint8Array {
   const header = new Uint8Array(24);
   const v = new DataView(header.buffer);
-  v.setUint32(0, 0xa1b2c3d4, true);
+  v.setUint32(0, magic, true);
   v.setUint16(4, 2, true); v.setUint16(6, 4, true);
   v.setUint32(16, 65535, true);
-  v.setUint32(20, (2 << 28) | 0x04000000 | 101, true); // RAW, FCS of 2 × 16 bits
+  v.setUint32(20, linkTypeField, true);
+  return header;
+}
+
+test('the pcap link-type field: link type in the low 16 bits, FCS length when the P bit is set', async () => {
+  const header = pcapHeader(0xa1b2c3d4, (2 << 28) | 0x04000000 | 101); // RAW, FCS of 2 × 16 bits
   const info = await readCapture(header).open();
   assert.deepEqual([info.interfaces[0].linkType, info.interfaces[0].fileLinkType, info.interfaces[0].fcsLength, info.interfaces[0].snaplen], [12, 101, 4, 65535]);
 });
 
 test('modified (Kuznetzov) pcap records with their 8 extra header bytes', async () => {
-  const header = new Uint8Array(24);
-  const v = new DataView(header.buffer);
-  v.setUint32(0, 0xa1b2cd34, true);
-  v.setUint16(4, 2, true); v.setUint16(6, 4, true);
-  v.setUint32(16, 65535, true); v.setUint32(20, 1, true);
+  const header = pcapHeader(0xa1b2cd34, 1);
   const rec = new Uint8Array(24 + 3);
   const r = new DataView(rec.buffer);
   r.setUint32(0, 5, true); r.setUint32(4, 6, true); r.setUint32(8, 3, true); r.setUint32(12, 9, true);

@@ -81,18 +81,6 @@ export function absoluteEnd(s: Stmt): number | undefined {
 }
 
 /**
- * True for statements that read the packet and so may end the run (a load
- * past the captured bytes returns 0).
- *
- * @example
- * readsPacket({ code: 0x30, k: 23 }) // true (ldb [23])
- */
-export function readsPacket(s: Stmt): boolean {
-  const cls = bpfClass(s.code), mode = bpfMode(s.code);
-  return (cls === BPF_LD && (mode === BPF_ABS || mode === BPF_IND)) || (cls === BPF_LDX && mode === BPF_MSH);
-}
-
-/**
  * A deep copy of the reachable graph (statements and blocks), so passes can
  * mutate it freely.
  *
@@ -115,7 +103,7 @@ export function cloneCfg(cfg: Cfg): Cfg {
  * statement plus one jump or return per block.
  *
  * @example
- * instructionCount(cfg) // e.g. 6 for 'ip' on Ethernet unoptimized... after optimizing, 4
+ * instructionCount(optimizeCfg(buildCfg('ip'))) // 4
  */
 export function instructionCount(cfg: Cfg): number {
   let n = 0;

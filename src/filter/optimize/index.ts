@@ -17,9 +17,11 @@ import { blockMerging } from './block-merging.js';
 import { branchFolding } from './branch-folding.js';
 import { deadBlocks } from './dead-blocks.js';
 import { deadCode } from './dead-code.js';
+import { crossJumping } from './cross-jumping.js';
 import { cloneCfg } from './graph.js';
 import { interning } from './interning.js';
 import { jumpThreading } from './jump-threading.js';
+import { markOptimized } from './layout.js';
 import type { Pass } from './pass.js';
 import { peephole } from './peephole.js';
 import { reorder } from './reorder.js';
@@ -30,7 +32,7 @@ export type { Pass, PassSettings } from './pass.js';
 
 /** Every pass, in the order one round runs them. */
 export const PASSES: readonly Pass[] = [
-  valueNumbering, branchFolding, jumpThreading, deadCode, peephole, reorder, deadBlocks, blockMerging, interning,
+  valueNumbering, branchFolding, jumpThreading, deadCode, peephole, reorder, deadBlocks, blockMerging, interning, crossJumping,
 ];
 
 /** Options of `optimizeCfg`. */
@@ -65,6 +67,7 @@ export function optimizeCfg(cfg: Cfg, options: OptimizeOptions = {}): Cfg {
   for (let round = 1, changed = true; changed; round++) {
     changed = false;
     for (const pass of enabled) {
+      if (pass.late && changed) continue;
       const next = pass.run(current, settings);
       if (next === null) continue;
       current = next;
@@ -72,5 +75,5 @@ export function optimizeCfg(cfg: Cfg, options: OptimizeOptions = {}): Cfg {
       options.onPass?.(pass.name, current, round);
     }
   }
-  return current;
+  return markOptimized(current);
 }

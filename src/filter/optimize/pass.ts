@@ -26,6 +26,8 @@ export interface Pass {
   readonly name: string;
   /** What it does, one line. */
   readonly summary: string;
+  /** Runs only in a round where no other pass changed anything (it wants a graph the others have finished with). */
+  readonly late?: boolean;
   /** Transforms `cfg` in place; the result when anything changed, else null. */
   run(cfg: Cfg, settings: PassSettings): Cfg | null;
 }

@@ -9,6 +9,7 @@ import { BlockFactory, isReturn, type Block, type Cfg, type Stmt } from '../../.
 import { buildCfg, compile, linearize } from '../../../src/filter/index.js';
 import { optimizeCfg, dumpCfgDot, PASSES } from '../../../src/filter/optimize/index.js';
 import { interpret } from '../../../src/bpf/interpreter.js';
+import { verify } from '../../../src/bpf/verifier.js';
 import type { Program } from '../../../src/bpf/program.js';
 import { BPF_JEQ, BPF_JSET } from '../../../src/bpf/opcodes.js';
 import { corpus } from '../../../src/craft/index.js';
@@ -236,7 +237,18 @@ test('optimizeCfg leaves its input alone, reports each pass, and dumps DOT', () 
   assert.throws(() => optimizeCfg(cfg, { passes: ['no-such-pass'] }), /unknown optimizer pass no-such-pass/);
 });
 
+const hosts = (n: number): string => Array.from({ length: n }, (_, i) => `host 10.1.${i >> 8}.${i & 255}`).join(' or ');
+
+test('long optimized programs reach their returns through islands, not trampolines', () => {
+  const prog = compile(hosts(100), { linkType: 1 });
+  assert.ok(prog.length > 500, `a long program: ${prog.length}`);
+  // Only the jump from the IPv4 test over the whole IPv4 chain to the ARP chain is that far.
+  assert.ok(prog.filter((x) => x.code === 0x05).length <= 1, 'at most one ja');
+  verify(prog);
+  const plain = compile(hosts(100), { linkType: 1, optimize: false });
+  assert.equal(sameResults(plain, prog, packetsFor(1, 200)), 0);
+});
+
 test('a Program over the kernel limit is refused clearly', () => {
-  const hosts = Array.from({ length: 500 }, (_, i) => `host 10.1.${i >> 8}.${i & 255}`).join(' or ');
-  assert.throws(() => compile(hosts, { linkType: 1 }), /needs \d+ instructions; the kernel accepts at most 4096/);
+  assert.throws(() => compile(hosts(700), { linkType: 1 }), /needs \d+ instructions; the kernel accepts at most 4096/);
 });
