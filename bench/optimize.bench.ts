@@ -142,6 +142,6 @@ console.log('\n| filter | insns unoptimized → optimized | JIT ns/packet unopti
 console.log('|---|---:|---:|---:|');
 for (const filter of BENCHMARK_FILTERS) {
   const plain = compile(filter, { optimize: false }), optimized = compile(filter);
-  const name = filter.length > 40 ? `${filter.slice(0, 40)}…` : filter;
+  const name = (filter.length > 40 ? `${filter.slice(0, 40)}…` : filter).replace(/\|/g, '\\|');
   console.log(`| \`${name}\` | ${plain.length} → ${optimized.length} | ${nsPerPacket(plain).toFixed(1)} | ${nsPerPacket(optimized).toFixed(1)} |`);
 }

@@ -152,3 +152,18 @@ export function hex2(n: number): string {
 export function hex4(n: number): string {
   return n.toString(16).padStart(4, '0');
 }
+
+/**
+ * A duration in seconds as tcpdump's unsigned_relts_print writes it.
+ *
+ * @example
+ * relativeTime(3723) // '1h2m3s'
+ */
+export function relativeTime(secs: number): string {
+  if (secs === 0) return '0s';
+  let out = '';
+  for (const [size, unit] of [[31536000, 'y'], [604800, 'w'], [86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']] as const) {
+    if (secs >= size) { out += `${Math.floor(secs / size)}${unit}`; secs %= size; }
+  }
+  return out;
+}

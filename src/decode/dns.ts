@@ -3,7 +3,7 @@
  * answers, and the message length. -v adds owner names to answers; -vv the
  * question of a response and the authority and additional sections.
  */
-import { ipv4Text, ipv6Text, need, Truncated, u16, u32, u8 } from './bytes.js';
+import { ipv4Text, ipv6Text, need, relativeTime, Truncated, u16, u32, u8 } from './bytes.js';
 import type { Dissector } from './dissector.js';
 
 const TYPES = new Map<number, string>([
@@ -149,16 +149,6 @@ function printRecord(d: Dissector, buf: Uint8Array, at: number): number {
   return end;
 }
 
-/** A TTL as tcpdump's unsigned_relts_print: 1h2m3s. */
-function relativeTime(secs: number): string {
-  if (secs === 0) return '0s';
-  const units: Array<[number, string]> = [[31536000, 'y'], [604800, 'w'], [86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']];
-  let out = '';
-  for (const [size, unit] of units) {
-    if (secs >= size) { out += `${Math.floor(secs / size)}${unit}`; secs %= size; }
-  }
-  return out;
-}
 
 /** Where the encoded name at `at` ends (after its terminator or first pointer). */
 function skipName(buf: Uint8Array, at: number): number {

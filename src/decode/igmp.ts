@@ -2,7 +2,7 @@
  * IGMP (RFC 1112, 2236, 3376) as tcpdump prints it: queries with their
  * version, reports, leaves, and the v3 group records under -v.
  */
-import { ipv4Text, u16, u8 } from './bytes.js';
+import { ipv4Text, relativeTime, u16, u8 } from './bytes.js';
 import { internetChecksum } from './checksum.js';
 import type { Dissector } from './dissector.js';
 
@@ -89,12 +89,3 @@ function printV3Report(d: Dissector, buf: Uint8Array, length: number): void {
   }
 }
 
-/** Seconds as tcpdump's unsigned_relts_print: 1m30s. */
-function relativeTime(secs: number): string {
-  if (secs === 0) return '0s';
-  let out = '';
-  for (const [size, unit] of [[31536000, 'y'], [604800, 'w'], [86400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']] as const) {
-    if (secs >= size) { out += `${Math.floor(secs / size)}${unit}`; secs %= size; }
-  }
-  return out;
-}

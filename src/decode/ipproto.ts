@@ -6,6 +6,7 @@ import type { Dissector } from './dissector.js';
 import { printIcmp } from './icmp.js';
 import { printIcmp6 } from './icmp6.js';
 import { printIgmp } from './igmp.js';
+import { printEsp, printGre } from './tunnels.js';
 import { printTcp } from './tcp.js';
 import { printUdp } from './udp.js';
 
@@ -64,6 +65,8 @@ export function printTransport(d: Dissector, ip: IpContext, proto: number, buf: 
     case 17: printUdp(d, ip, buf, length); return true;
     case 1: if (ip.version !== 4) return false; printIcmp(d, ip, buf, length); return true;
     case 2: if (ip.version !== 4) return false; printIgmp(d, buf, length); return true;
+    case 47: printGre(d, buf, length); return true;
+    case 50: printEsp(d, buf, length); return true;
     case 58: if (ip.version !== 6) return false; printIcmp6(d, ip, buf, length); return true;
     default: return false;
   }

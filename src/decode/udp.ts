@@ -5,6 +5,7 @@ import { need, Truncated, u16 } from './bytes.js';
 import { expectedChecksum, internetChecksum, pseudoHeader } from './checksum.js';
 import type { Dissector } from './dissector.js';
 import { printDns } from './dns.js';
+import { printVxlan } from './tunnels.js';
 import { endpoints, type IpContext } from './ipproto.js';
 
 /**
@@ -56,6 +57,10 @@ export function printUdp(d: Dissector, ip: IpContext, buf: Uint8Array, length: n
   }
   if (!d.opts.quiet && (sport === 53 || dport === 53)) {
     printDns(d, buf.subarray(8), length);
+    return;
+  }
+  if (!d.opts.quiet && (sport === 4789 || dport === 4789)) {
+    printVxlan(d, buf.subarray(8), length);
     return;
   }
   d.print(ulen > length && !ip.fragmented ? `UDP, bad length ${ulen} > ${length}` : `UDP, length ${ulen}`);

@@ -54,11 +54,23 @@ export interface Exit {
   readonly side: 'jt' | 'jf';
 }
 
+/**
+ * A list of dangling exits that concatenates in constant time (a binary tree
+ * of exits), so long and/or chains stay linear to build.
+ */
+export type Exits = Exit | { readonly left: Exits; readonly right: Exits } | null;
+
 /** A condition under construction: where it starts and its unset true/false exits. */
 export interface Cond {
   readonly entry: Block;
-  readonly trues: readonly Exit[];
-  readonly falses: readonly Exit[];
+  readonly trues: Exits;
+  readonly falses: Exits;
+}
+
+function concat(a: Exits, b: Exits): Exits {
+  if (a === null) return b;
+  if (b === null) return a;
+  return { left: a, right: b };
 }
 
 /** A finished graph: its root block. */
@@ -104,7 +116,7 @@ export class BlockFactory {
    */
   cond(stmts: Stmt[], op: number, k: number, src: number = BPF_K): Cond {
     const b = this.branch(stmts, op, k, src);
-    return { entry: b, trues: [{ block: b, side: 'jt' }], falses: [{ block: b, side: 'jf' }] };
+    return { entry: b, trues: { block: b, side: 'jt' }, falses: { block: b, side: 'jf' } };
   }
 
   /**
@@ -118,10 +130,17 @@ export class BlockFactory {
   }
 }
 
-function patch(exits: readonly Exit[], target: Block): void {
-  for (const e of exits) {
-    if (e.side === 'jt') e.block.jt = target;
-    else e.block.jf = target;
+function patch(exits: Exits, target: Block): void {
+  const stack: Exits[] = [exits];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (e === null) continue;
+    if ('block' in e) {
+      if (e.side === 'jt') e.block.jt = target;
+      else e.block.jf = target;
+    } else {
+      stack.push(e.left, e.right);
+    }
   }
 }
 
@@ -133,7 +152,7 @@ function patch(exits: readonly Exit[], target: Block): void {
  */
 export function and(a: Cond, b: Cond): Cond {
   patch(a.trues, b.entry);
-  return { entry: a.entry, trues: b.trues, falses: [...a.falses, ...b.falses] };
+  return { entry: a.entry, trues: b.trues, falses: concat(a.falses, b.falses) };
 }
 
 /**
@@ -144,7 +163,7 @@ export function and(a: Cond, b: Cond): Cond {
  */
 export function or(a: Cond, b: Cond): Cond {
   patch(a.falses, b.entry);
-  return { entry: a.entry, trues: [...a.trues, ...b.trues], falses: b.falses };
+  return { entry: a.entry, trues: concat(a.trues, b.trues), falses: b.falses };
 }
 
 /**

@@ -7,3 +7,4 @@ export { dumpCfg, topologicalOrder, type Cfg, type Block, type Stmt } from './cf
 export { linearize } from './linearize.js';
 export { FilterError, FilterSyntaxError, CompileError } from './errors.js';
 export { SUPPORTED_LINK_TYPES } from './codegen/link.js';
+export { optimizeCfg, dumpCfgDot, type OptimizeOptions } from './optimize/index.js';

@@ -26,6 +26,8 @@ export interface State {
   readonly regs: number[];
   /** Captured length every run reaching here is known to have (loads up to it succeeded). */
   extent: number;
+  /** Values of packet loads that succeeded on every path here (never mutated, like `facts`). */
+  loaded: readonly number[];
   /**
    * Predicates known per value number. Never mutated: states share it and
    * an edge that learns something gets a new list (few values are compared
@@ -66,7 +68,7 @@ export interface Comparison {
  */
 export function initialState(values: Values): State {
   const zero = values.constant(0);
-  return { regs: new Array<number>(REGS).fill(zero), extent: 0, facts: [] };
+  return { regs: new Array<number>(REGS).fill(zero), extent: 0, loaded: [], facts: [] };
 }
 
 /**
@@ -76,7 +78,7 @@ export function initialState(values: Values): State {
  * const t = copyState(s);
  */
 export function copyState(s: State): State {
-  return { regs: s.regs.slice(), extent: s.extent, facts: s.facts };
+  return { regs: s.regs.slice(), extent: s.extent, loaded: s.loaded, facts: s.facts };
 }
 
 /**
@@ -101,7 +103,8 @@ export function meetStates(values: Values, states: readonly State[]): State {
     }
     if (met) facts.push({ vn, fact: met });
   }
-  return { regs, extent, facts };
+  const loaded = first.loaded.filter((vn) => states.every((s) => s.loaded.includes(vn)));
+  return { regs, extent, loaded, facts };
 }
 
 /**
@@ -145,7 +148,7 @@ export function effectOf(values: Values, s: State, stmt: Stmt): Effect {
       const value = mode === BPF_MSH ? values.load('msh', stmt.k, -1)
         : values.load(loadKind(stmt.code), stmt.k, mode === BPF_IND ? r[REG_X] : -1);
       const end = mode === BPF_ABS || mode === BPF_MSH ? absoluteEnd(stmt) : undefined;
-      const mayFail = values.exactLoads && !(held(s, value) || (end !== undefined && end <= s.extent));
+      const mayFail = values.exactLoads && !(held(s, value) || s.loaded.includes(value) || (end !== undefined && end <= s.extent));
       return { dest, value, mayFail };
     }
     case BPF_ST: return { dest: MEM0 + stmt.k, value: r[REG_A], mayFail: false };
@@ -175,6 +178,9 @@ export function execute(values: Values, s: State, stmt: Stmt): Effect {
   s.regs[effect.dest] = effect.value;
   const end = absoluteEnd(stmt);
   if (end !== undefined && end > s.extent) s.extent = end;
+  const mode = bpfMode(stmt.code), cls = bpfClass(stmt.code);
+  const packetLoad = (cls === BPF_LD && (mode === BPF_ABS || mode === BPF_IND)) || (cls === BPF_LDX && mode === BPF_MSH);
+  if (packetLoad && !s.loaded.includes(effect.value)) s.loaded = [...s.loaded, effect.value];
   return effect;
 }
 

@@ -19,6 +19,7 @@ import { deadBlocks } from './dead-blocks.js';
 import { deadCode } from './dead-code.js';
 import { crossJumping } from './cross-jumping.js';
 import { cloneCfg } from './graph.js';
+import { hoisting } from './hoisting.js';
 import { interning } from './interning.js';
 import { jumpThreading } from './jump-threading.js';
 import { markOptimized } from './layout.js';
@@ -32,7 +33,7 @@ export type { Pass, PassSettings } from './pass.js';
 
 /** Every pass, in the order one round runs them. */
 export const PASSES: readonly Pass[] = [
-  valueNumbering, branchFolding, jumpThreading, deadCode, peephole, reorder, deadBlocks, blockMerging, interning, crossJumping,
+  valueNumbering, branchFolding, jumpThreading, deadCode, peephole, reorder, deadBlocks, blockMerging, hoisting, interning, crossJumping,
 ];
 
 /** Options of `optimizeCfg`. */

@@ -16,9 +16,9 @@ import {
   BPF_ABS, BPF_ALU, BPF_DIV, BPF_IND, BPF_IMM, BPF_K, BPF_LD, BPF_LDX, BPF_LSH, BPF_MISC, BPF_MOD, BPF_RSH, BPF_TAX, BPF_TXA, BPF_X,
   bpfClass, bpfMode, bpfOp, bpfSrc,
 } from '../../bpf/opcodes.js';
-import { isReturn, type Block, type Cfg, type Stmt } from '../cfg.js';
+import { isReturn, topologicalOrder, type Block, type Cfg, type Stmt } from '../cfg.js';
 import { copyState, effectOf, execute, sweep, type State } from './dataflow.js';
-import { REG_A, REG_X } from './graph.js';
+import { defOf, endUses, liveIn, liveOut, REG_A, REG_X, REGS, usesOf } from './graph.js';
 import type { Pass, PassSettings } from './pass.js';
 import { Values } from './values.js';
 
@@ -67,7 +67,7 @@ function cheaper(values: Values, state: State, s: Stmt): Stmt | undefined {
   return undefined;
 }
 
-function rewriteBlock(values: Values, b: Block, entry: State): number {
+function rewriteBlock(values: Values, b: Block, entry: State, out: number): number {
   const state = copyState(entry);
   const kept: Stmt[] = [];
   let changes = 0;
@@ -80,12 +80,47 @@ function rewriteBlock(values: Values, b: Block, entry: State): number {
     execute(values, state, chosen);
     kept.push(chosen);
   }
-  b.stmts = kept;
+  b.stmts = dropRecomputation(values, entry, kept, out);
+  changes += kept.length - b.stmts.length;
   if (!isReturn(b) && bpfSrc(b.code) === BPF_X) {
     const x = values.constantOf(state.regs[REG_X]);
     if (x !== undefined) { b.code = (b.code & ~BPF_X) | BPF_K; b.k = x; changes++; }
   }
   return changes;
+}
+
+/**
+ * Drops the first run of statements that, all together, change nothing
+ * that is read afterwards (each live register ends with the value it had)
+ * and cannot end the run: a header length recomputed from the same bytes
+ * (`ldx M[0]; ldb [x+0]; and #0xf; lsh #2; add x; tax` when X already holds
+ * the result). One statement at a time never sees it: each one alone does
+ * change a register.
+ */
+function dropRecomputation(values: Values, entry: State, stmts: Stmt[], out: number): Stmt[] {
+  const states: State[] = [copyState(entry)];
+  const fails: boolean[] = [];
+  for (const s of stmts) {
+    const next = copyState(states[states.length - 1]);
+    fails.push(execute(values, next, s).mayFail);
+    states.push(next);
+  }
+  const liveAfter: number[] = new Array<number>(stmts.length);
+  let l = out;
+  for (let i = stmts.length - 1; i >= 0; i--) {
+    liveAfter[i] = l;
+    l = (l & ~(1 << defOf(stmts[i]))) | usesOf(stmts[i]);
+  }
+  for (let i = 0; i < stmts.length; i++) {
+    for (let j = i; j < stmts.length && !fails[j]; j++) {
+      if (j === i) continue; // single statements are the per-statement rule's business
+      const before = states[i].regs, after = states[j + 1].regs;
+      let same = true;
+      for (let r = 0; r < REGS && same; r++) same = after[r] === before[r] || (liveAfter[j] & (1 << r)) === 0;
+      if (same) return [...stmts.slice(0, i), ...stmts.slice(j + 1)];
+    }
+  }
+  return stmts;
 }
 
 /** The value-numbering pass. */
@@ -95,7 +130,8 @@ export const valueNumbering: Pass = {
   run(cfg: Cfg, settings: PassSettings): Cfg | null {
     const values = new Values(settings.exactLoads);
     let changes = 0;
-    sweep(cfg, values, { block: (b, entry) => { changes += rewriteBlock(values, b, entry); } });
+    const live = liveIn(topologicalOrder(cfg));
+    sweep(cfg, values, { block: (b, entry) => { changes += rewriteBlock(values, b, entry, liveOut(b, live) | endUses(b)); } });
     return changes > 0 ? cfg : null;
   },
 };
