@@ -7,23 +7,8 @@
  * case removes one instruction or turns a jump into a return.
  */
 import { isReturn, topologicalOrder, type Block, type Cfg } from '../cfg.js';
+import { incomingEdges } from './graph.js';
 import type { Pass } from './pass.js';
-
-type Side = 'jt' | 'jf';
-
-/** Incoming edges of every block, as (block, side) pairs. */
-function incomingEdges(order: readonly Block[]): Map<Block, Array<[Block, Side]>> {
-  const edges = new Map<Block, Array<[Block, Side]>>();
-  for (const b of order) {
-    for (const side of ['jt', 'jf'] as const) {
-      const t = b[side];
-      if (!t) continue;
-      const list = edges.get(t);
-      if (list) list.push([b, side]); else edges.set(t, [[b, side]]);
-    }
-  }
-  return edges;
-}
 
 /** The block-merging pass. */
 export const blockMerging: Pass = {

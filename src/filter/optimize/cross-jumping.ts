@@ -14,7 +14,7 @@
 import { BPF_ABS, BPF_IMM, BPF_IND, BPF_LD, BPF_LDX, BPF_X, bpfClass, bpfMode, bpfSrc } from '../../bpf/opcodes.js';
 import { isReturn, topologicalOrder, type Block, type Cfg, type Stmt } from '../cfg.js';
 import { rejectingBlocks } from './dead-blocks.js';
-import { defOf, liveIn, REG_X, usesOf } from './graph.js';
+import { defOf, incomingEdges, liveIn, REG_X, usesOf } from './graph.js';
 import type { Pass } from './pass.js';
 
 const X_BIT = 1 << REG_X;
@@ -80,11 +80,7 @@ export const crossJumping: Pass = {
   run(cfg: Cfg): Cfg | null {
     const order = topologicalOrder(cfg);
     const live = liveIn(order);
-    const preds = new Map<Block, Array<[Block, 'jt' | 'jf']>>();
-    for (const b of order) for (const side of ['jt', 'jf'] as const) {
-      const t = b[side];
-      if (t) (preds.get(t) ?? preds.set(t, []).get(t)!).push([b, side]);
-    }
+    const preds = incomingEdges(order);
     hoistIndexSetup(order, preds, rejectingBlocks(order), live);
     // Candidates: blocks starting with an indexed load, grouped by their first instruction's shape.
     const indexed = new Map<string, Block[]>();

@@ -188,3 +188,22 @@ export function stmtsAnticipate(stmts: readonly Stmt[], after: number): number {
   }
   return n;
 }
+
+/**
+ * The incoming edges of every reachable block, as (predecessor, side) pairs.
+ *
+ * @example
+ * const into = incomingEdges(topologicalOrder(cfg)).get(block) ?? [];
+ */
+export function incomingEdges(order: readonly Block[]): Map<Block, Array<[Block, 'jt' | 'jf']>> {
+  const edges = new Map<Block, Array<[Block, 'jt' | 'jf']>>();
+  for (const b of order) {
+    for (const side of ['jt', 'jf'] as const) {
+      const t = b[side];
+      if (!t) continue;
+      const list = edges.get(t);
+      if (list) list.push([b, side]); else edges.set(t, [[b, side]]);
+    }
+  }
+  return edges;
+}

@@ -9,7 +9,7 @@
  */
 import { BPF_ALU, BPF_DIV, BPF_IMM, BPF_LD, BPF_LDX, BPF_LEN, BPF_MEM, BPF_MOD, BPF_X, bpfClass, bpfMode, bpfOp, bpfSrc } from '../../bpf/opcodes.js';
 import { isReturn, topologicalOrder, type Block, type Cfg, type Stmt } from '../cfg.js';
-import { defOf, endUses, liveIn } from './graph.js';
+import { defOf, endUses, incomingEdges, liveIn } from './graph.js';
 import type { Pass } from './pass.js';
 
 /** Statements that can never end a run: no packet load, no division by X. */
@@ -27,11 +27,7 @@ export const hoisting: Pass = {
   run(cfg: Cfg): Cfg | null {
     const order = topologicalOrder(cfg);
     const live = liveIn(order);
-    const preds = new Map<Block, Array<[Block, 'jt' | 'jf']>>();
-    for (const b of order) for (const side of ['jt', 'jf'] as const) {
-      const t = b[side];
-      if (t) (preds.get(t) ?? preds.set(t, []).get(t)!).push([b, side]);
-    }
+    const preds = incomingEdges(order);
     const touched = new Set<Block>();
     let changes = 0;
     for (const b of order) {

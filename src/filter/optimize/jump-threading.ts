@@ -7,7 +7,10 @@
  * bytes than any accepting run from there needs anyway), the edge goes
  * straight to the decided successor. Repeats down the chain while it
  * holds, skipping the whole chain at once when only its end is invisible;
- * each step moves strictly down the topological order, so the walk ends.
+ * an undecided comparison whose two sides both reach the same block (as
+ * `ethertype == 0x806 or ethertype == 0x8035` once it is one of the two)
+ * is skipped too. Each step moves strictly down the topological order, so
+ * the walk ends.
  */
 import { isReturn, topologicalOrder, type Block, type Cfg } from '../cfg.js';
 import { alongEdge, comparisonOf, copyState, decideComparison, execute, sweep, type State } from './dataflow.js';
@@ -24,36 +27,60 @@ import { Values } from './values.js';
  */
 const WALK_BUDGET = 64;
 
+/** What a walk needs besides the path: the pass's analyses and the real state on the edge. */
+interface Walk {
+  values: Values;
+  state: State;
+  live: ReadonlyMap<Block, number>;
+  need: ReadonlyMap<Block, number>;
+}
+
+/** Undecided comparisons a walk may look past by following both sides (a precision bound). */
+const FORKS = 2;
+
 /**
- * Where an edge entering `first` in `state` may go instead: the furthest
- * block down the chain of decided comparisons such that skipping every
- * block on the way is invisible there. Undefined if none.
+ * The blocks, in path order, that an edge entering `first` in `walk.state`
+ * could go to instead: every block reached through comparisons that are
+ * decided (or, up to FORKS times, undecided but with both sides reaching
+ * the same block) such that skipping everything before it is invisible
+ * there. `sim` is what the skipped blocks would have computed: later
+ * comparisons on the way read it.
  */
-function skipTo(values: Values, first: Block, state: State, live: ReadonlyMap<Block, number>, need: ReadonlyMap<Block, number>): Block | undefined {
-  // `sim` is what the skipped blocks would have computed: later comparisons on the chain read it.
-  const sim = copyState(state);
-  let failEnd = 0;
-  let best: Block | undefined;
-  for (let target = first, walked = 0; !isReturn(target) && !target.opaque && walked < WALK_BUDGET; walked++) {
+function candidates(walk: Walk, first: Block, sim: State, failEnd: number, forks: number, budget: { left: number }): Block[] {
+  const { values, state, live, need } = walk;
+  const found: Block[] = [];
+  for (let target = first; !isReturn(target) && !target.opaque && budget.left > 0; budget.left--) {
     for (const s of target.stmts) {
       const effect = execute(values, sim, s);
       if (effect.mayFail) {
         const end = absoluteEnd(s);
-        if (end === undefined) return best;
+        if (end === undefined) return found;
         failEnd = Math.max(failEnd, end);
       }
     }
     const cmp = comparisonOf(values, sim, target);
     let outcome = decideComparison(values, sim, cmp);
+    const onTrue = outcome === false ? null : alongEdge(values, sim, cmp, true);
+    const onFalse = outcome === true ? null : alongEdge(values, sim, cmp, false);
+    if (outcome === undefined && onTrue === null) outcome = false;
+    if (outcome === undefined && onFalse === null) outcome = true;
     if (outcome === undefined) {
-      if (alongEdge(values, sim, cmp, true) === null) outcome = false;
-      else if (alongEdge(values, sim, cmp, false) === null) outcome = true;
-      else return best;
+      if (forks === 0) return found;
+      // Both sides walked on; a block both reach (invisibly) is reached whatever this comparison says.
+      const viaTrue = candidates(walk, target.jt!, onTrue!, failEnd, forks - 1, budget);
+      const viaFalse = new Set(candidates(walk, target.jf!, onFalse!, failEnd, forks - 1, budget));
+      return [...found, ...viaTrue.filter((b) => viaFalse.has(b))];
     }
     target = outcome ? target.jt! : target.jf!;
-    if (failEnd <= (need.get(target) ?? 0) && invisible(sim, state, live.get(target) ?? 0)) best = target;
+    if (failEnd <= (need.get(target) ?? 0) && invisible(sim, state, live.get(target) ?? 0)) found.push(target);
   }
-  return best;
+  return found;
+}
+
+/** Where an edge entering `first` in `state` may go instead: the furthest candidate, if any. */
+function skipTo(walk: Walk, first: Block): Block | undefined {
+  const found = candidates(walk, first, copyState(walk.state), 0, FORKS, { left: WALK_BUDGET });
+  return found[found.length - 1];
 }
 
 /** Registers that differ between the skipped and the real state are all dead. */
@@ -77,7 +104,7 @@ export const jumpThreading: Pass = {
     sweep(cfg, values, {
       edge(b, side, state) {
         if (b.jt === b.jf) return undefined;
-        const target = skipTo(values, b[side]!, state, live, need);
+        const target = skipTo({ values, state, live, need }, b[side]!);
         if (target) changes++;
         return target;
       },

@@ -12,12 +12,15 @@
  * accepting edge must be dead there. Only chains whose false side rejects
  * are reordered: an `or` chain (common accepting side) would let a packet
  * too short for B's load be accepted by C, which the unoptimized program
- * rejects (libpcap's `or_pullup` does that). With loads assumed to succeed
- * (`exactLoads: false`), any common side will do, as in libpcap.
+ * rejects (libpcap's `or_pullup` does that) — unless none of the tests
+ * that stay behind can fail (their bytes are already known to be there), as
+ * in `[28] == a or [38] == a or [28] == b or [38] == b` once `[38]` loaded.
+ * With loads assumed to succeed (`exactLoads: false`), any common side will
+ * do, as in libpcap.
  */
 import { isReturn, topologicalOrder, type Block, type Cfg } from '../cfg.js';
 import { comparisonOf, copyState, effectOf, execute, sweep, type State } from './dataflow.js';
-import { liveIn, REGS } from './graph.js';
+import { incomingEdges, liveIn, REGS } from './graph.js';
 import type { Pass, PassSettings } from './pass.js';
 import { rejectingBlocks } from './dead-blocks.js';
 import { Values } from './values.js';
@@ -25,13 +28,6 @@ import { Values } from './values.js';
 type Side = 'jt' | 'jf';
 const other = (s: Side): Side => (s === 'jt' ? 'jf' : 'jt');
 
-function predecessorCounts(order: readonly Block[]): Map<Block, number> {
-  const counts = new Map<Block, number>();
-  for (const b of order) {
-    for (const t of [b.jt, b.jf]) if (t) counts.set(t, (counts.get(t) ?? 0) + 1);
-  }
-  return counts;
-}
 
 /** The statements only rewrite what the registers already hold. */
 function allNoOps(values: Values, entry: State, c: Block): boolean {
@@ -83,15 +79,17 @@ function pullUp(values: Values, b: Block, entry: State, graph: ChainGraph, walke
   for (const s of ['jt', 'jf'] as const) {
     const r = b[other(s)]!;
     const rejects = rejecting.has(r);
-    // Exact loads: only a rejecting common side (see above). Assumed loads: any common side.
-    if (!rejects && values.exactLoads) continue;
+    // Exact loads and a side that may accept: only when no statement that stays can fail (see above).
+    const mustNotFail = !rejects && values.exactLoads;
     const common = (x: Block): boolean => x === r || (rejects && rejecting.has(x));
     const chain: Block[] = [b];
     const pulled: Link[] = [];
     const kept: Link[] = [linkOf(b, s)];
     // `state`: the registers as the chain leaves them; `keptState`: as the kept tests alone leave them.
     const state = copyState(entry), keptState = copyState(entry);
-    for (const st of b.stmts) { execute(values, state, st); execute(values, keptState, st); }
+    let failing = false;
+    for (const st of b.stmts) { execute(values, state, st); failing = execute(values, keptState, st).mayFail || failing; }
+    if (mustNotFail && failing) continue;
     let best: { positions: number; pulled: number; kept: number; end: Block } | undefined;
     let changed = differing(state, entry);
     let cur = b[s]!;
@@ -111,7 +109,12 @@ function pullUp(values: Values, b: Block, entry: State, graph: ChainGraph, walke
       } else {
         // A test that stays must compute exactly what it did, now that the pulled reloads no longer run before it.
         let same = true;
-        for (const st of cur.stmts) same = execute(values, state, st).value === execute(values, keptState, st).value && same;
+        for (const st of cur.stmts) {
+          const kept = execute(values, keptState, st);
+          same = execute(values, state, st).value === kept.value && same;
+          failing = kept.mayFail || failing;
+        }
+        if (mustNotFail && failing) break;
         const was = comparisonOf(values, state, cur), now = comparisonOf(values, keptState, cur);
         if (!same || was.a !== now.a || was.k !== now.k || was.x !== now.x) break;
         kept.push(linkOf(cur, other(rc)));
@@ -150,7 +153,7 @@ export const reorder: Pass = {
   summary: 'in an and-chain, a test on values already loaded runs before a test needing a new load',
   run(cfg: Cfg, settings: PassSettings): Cfg | null {
     const order = topologicalOrder(cfg);
-    const graph: ChainGraph = { preds: predecessorCounts(order), rejecting: rejectingBlocks(order), live: liveIn(order) };
+    const graph: ChainGraph = { preds: new Map([...incomingEdges(order)].map(([b, edges]) => [b, edges.length])), rejecting: rejectingBlocks(order), live: liveIn(order) };
     const values = new Values(settings.exactLoads);
     const walked = new Set<Block>();
     let changes = 0;
