@@ -5,7 +5,7 @@
 import { linkType as lookupLinkType, type LinkTypeInfo } from '../bpf/linktypes.js';
 import type { Program } from '../bpf/program.js';
 import type { Expr } from './ast.js';
-import { BPF_JMP, BPF_W } from '../bpf/opcodes.js';
+import { BPF_JMP, BPF_MAXINSNS, BPF_W } from '../bpf/opcodes.js';
 import { and, finish, type Cfg, type Cond } from './cfg.js';
 import { CompileError } from './errors.js';
 import { Context } from './codegen/context.js';
@@ -29,6 +29,12 @@ export interface CompileOptions {
   netmask?: number;
   /** What an accepting program returns (bytes to keep). Default 262144. */
   snaplen?: number;
+  /**
+   * Refuse (CompileError) a Program longer than this. Unset by default: like libpcap, compile()
+   * makes Programs of any length, which files and the JIT run; the kernel refuses more than
+   * BPF_MAXINSNS (4096), so pass that when the Program is meant for a socket.
+   */
+  maxInstructions?: number;
 }
 
 function resolveLinkType(expression: string, value: string | number): LinkTypeInfo {
@@ -112,11 +118,17 @@ export function compile(expression: string, options: CompileOptions = {}): Progr
   let cfg = generated.cfg;
   // Like libpcap, skip the optimizer when the code has loops or embedded jumps (protochain, geneve).
   if ((options.optimize ?? true) && !generated.noOptimize) cfg = optimizeCfg(cfg);
+  let prog: Program;
   try {
-    return linearize(cfg);
+    prog = linearize(cfg);
   } catch (e) {
-    // Keep compile()'s promise of typed errors: a Program too long for the kernel is a CompileError too.
+    // Keep compile()'s promise of typed errors.
     if (e instanceof LinearizeError) throw new CompileError(expression, 0, e.message);
     throw e;
   }
+  const max = options.maxInstructions;
+  if (max !== undefined && prog.length > max) {
+    throw new CompileError(expression, 0, `the program needs ${prog.length} instructions; at most ${max} were asked for${max === BPF_MAXINSNS ? ' (the kernel\'s limit)' : ''}`);
+  }
+  return prog;
 }

@@ -4,7 +4,7 @@
  * when a target is farther, the jump goes to an unconditional `ja` (32-bit
  * offset) placed right after it, as libpcap does.
  */
-import { BPF_JA, BPF_JMP, BPF_MAXINSNS } from '../bpf/opcodes.js';
+import { BPF_JA, BPF_JMP } from '../bpf/opcodes.js';
 import { program, type Instruction, type Program } from '../bpf/program.js';
 import { isReturn, type Block, type Cfg } from './cfg.js';
 import { layoutBlocks } from './optimize/layout.js';
@@ -84,6 +84,5 @@ export function linearize(cfg: Cfg): Program {
     if (l.farFalse) out.push({ code: BPF_JMP | BPF_JA, jt: 0, jf: 0, k: fTarget - trampolineFalse - 1 });
     void fallthrough;
   }
-  if (out.length > BPF_MAXINSNS) throw new LinearizeError(`the program needs ${out.length} instructions; the kernel accepts at most ${BPF_MAXINSNS}`);
   return program(out);
 }
