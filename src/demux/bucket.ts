@@ -10,6 +10,7 @@
  * manner of DPF, grown only where the filters need it.
  */
 import type { Atom, Expr } from './expr.js';
+import { U32Map } from './u32-map.js';
 
 /** Entries a bucket checks one by one before it is worth splitting. */
 export const SPLIT_AT = 4;
@@ -28,7 +29,7 @@ export interface Bucket<E> {
   /** When split: the value the sub-buckets are keyed on, and its compiled evaluator (-1 when it cannot be computed). */
   splitExpr: Expr | undefined;
   splitEval: ((p: Uint8Array, wl: number) => number) | undefined;
-  sub: Map<number, Bucket<E>> | undefined;
+  sub: U32Map<Bucket<E>> | undefined;
   readonly parent: Bucket<E> | undefined;
   readonly keyInParent: number;
   /** Expressions already keyed on the way here (a split on them would separate nothing). */
@@ -118,7 +119,7 @@ function split<E extends Filed>(b: Bucket<E>, evaluator: (e: Expr) => (p: Uint8A
     }
     b.splitExpr = best;
     b.splitEval = evaluator(best);
-    b.sub = new Map();
+    b.sub = new U32Map();
   }
   const expr = b.splitExpr;
   const used = new Set(b.used).add(expr.key);

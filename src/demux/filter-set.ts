@@ -21,6 +21,7 @@ import { compile } from '../filter/index.js';
 import { type Atom, type Expr, ExprEmitter, ExprTable, RUNTIME } from './expr.js';
 import { acceptPaths, type AcceptPath, type OpaqueReason } from './paths.js';
 import { type Bucket, insert, largestLeaf, newBucket, remove as removeFiled, visit } from './bucket.js';
+import { U32Map } from './u32-map.js';
 
 export interface FilterSetOptions {
   /** Link type for expressions given as text (DLT name or number); default EN10MB. */
@@ -67,7 +68,7 @@ interface PathEntry<Id> {
 
 interface DispatchTable<Id> {
   readonly expr: Expr;
-  readonly buckets: Map<number, Bucket<PathEntry<Id>>>;
+  readonly buckets: U32Map<Bucket<PathEntry<Id>>>;
   size: number;
   /** Conditions every path in the table has (besides its key): checked before the key is computed. */
   guard: Atom[];
@@ -355,7 +356,7 @@ export class FilterSet<Id = string> {
     const others = pe.path.atoms.filter((a) => a !== best);
     let table = this.tables.get(best.left.key);
     if (!table) {
-      table = { expr: best.left, buckets: new Map(), size: 0, guard: others.slice() };
+      table = { expr: best.left, buckets: new U32Map(), size: 0, guard: others.slice() };
       this.tables.set(best.left.key, table);
       this.dispatcher = undefined;
     } else {
