@@ -142,11 +142,12 @@ const MIN_REP_NS = 150e6;
 function timeRoundRobin(reps: number, n: number, baseRounds: number, bodies: Array<(rounds: number) => number>): Timing[] {
   const times = bodies.map(() => [] as number[]);
   const matches: number[] = [];
+  // Calibrated on the wall clock, which is precise (the thread clock is not, over short spans).
   const rounds = bodies.map((body, b) => {
-    const t0 = now();
+    const t0 = process.hrtime.bigint();
     matches[b] = body(baseRounds);
-    const took = Math.max(1, now() - t0);
-    return Math.max(baseRounds, Math.ceil((baseRounds * MIN_REP_NS) / took));
+    const took = Math.max(1000, Number(process.hrtime.bigint() - t0));
+    return Math.min(baseRounds * 1000, Math.max(baseRounds, Math.ceil((baseRounds * MIN_REP_NS) / took)));
   });
   for (let r = 0; r < reps; r++) {
     bodies.forEach((body, b) => {

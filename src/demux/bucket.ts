@@ -147,11 +147,12 @@ function split<E extends Filed>(b: Bucket<E>, evaluator: (e: Expr) => (p: Uint8A
  * @example
  * c = visit(bucket, packet, wireLength, out, c);
  */
-export function visit(b: Bucket<{ check: (p: Uint8Array, wl: number) => boolean; filter: unknown }>, p: Uint8Array, wl: number, out: unknown[], c: number): number {
+export function visit(b: Bucket<{ always: boolean; check: (p: Uint8Array, wl: number) => boolean; filter: unknown }>, p: Uint8Array, wl: number, out: unknown[], c: number): number {
   const e = b.entries;
   for (let j = 0; j < e.length; j++) {
     const pe = e[j];
-    if (pe.check(p, wl)) out[c++] = pe.filter;
+    // Most paths have nothing left to test once their key and guard have passed: no call for them.
+    if (pe.always || pe.check(p, wl)) out[c++] = pe.filter;
   }
   if (b.sub !== undefined) {
     const v = b.splitEval!(p, wl);
@@ -161,6 +162,17 @@ export function visit(b: Bucket<{ check: (p: Uint8Array, wl: number) => boolean;
     }
   }
   return c;
+}
+
+/**
+ * Calls fn for every entry in the bucket and the buckets below it.
+ *
+ * @example
+ * forEachEntry(root, (e) => recheck(e));
+ */
+export function forEachEntry<E>(b: Bucket<E>, fn: (entry: E) => void): void {
+  for (const e of b.entries) fn(e);
+  if (b.sub) for (const next of b.sub.values()) forEachEntry(next, fn);
 }
 
 /**

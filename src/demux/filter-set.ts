@@ -20,7 +20,7 @@ import type { Semantics } from '../bpf/context.js';
 import { compile } from '../filter/index.js';
 import { type Atom, type Expr, ExprEmitter, ExprTable, RUNTIME } from './expr.js';
 import { acceptPaths, type AcceptPath, type OpaqueReason } from './paths.js';
-import { type Bucket, insert, largestLeaf, newBucket, remove as removeFiled, visit } from './bucket.js';
+import { type Bucket, forEachEntry, insert, largestLeaf, newBucket, remove as removeFiled, visit } from './bucket.js';
 import { U32Map } from './u32-map.js';
 
 export interface FilterSetOptions {
@@ -60,7 +60,10 @@ interface PathEntry<Id> {
   readonly filter: FilterEntry<Id>;
   readonly path: AcceptPath;
   readonly atoms: AcceptPath['atoms'];
+  /** The path's tests that neither the key nor the table's guard covers; `always` when none are left. */
   check: (p: Uint8Array, wl: number) => boolean;
+  always: boolean;
+  key: Atom | undefined;
   table: DispatchTable<Id> | undefined;
   keyValue: number;
   bucket: Bucket<PathEntry<Id>> | undefined;
@@ -88,6 +91,28 @@ export interface FilterSetStats {
 type Dispatcher<Id> = (p: Uint8Array, wl: number, out: FilterEntry<Id>[]) => number;
 
 const ALWAYS = (): boolean => true;
+
+/** How many bits a value can vary in: a load's width, narrowed by a constant mask or shift. */
+function valueBits(e: Expr): number {
+  switch (e.kind) {
+    case 'const': return 0;
+    case 'len': return 16;
+    case 'load': return e.size * 8;
+    case 'neg': return valueBits(e.arg);
+    case 'alu': {
+      const inner = Math.max(valueBits(e.left), valueBits(e.right));
+      if (e.op === 'and' && e.right.kind === 'const') return Math.min(inner, popcount(e.right.value));
+      if (e.op === 'rsh' && e.right.kind === 'const') return Math.max(0, inner - e.right.value);
+      return inner;
+    }
+  }
+}
+
+function popcount(v: number): number {
+  let n = 0;
+  for (let x = v >>> 0; x !== 0; x >>>= 1) n += x & 1;
+  return n;
+}
 const RUNTIME_NAMES = Object.keys(RUNTIME);
 const RUNTIME_VALUES = RUNTIME_NAMES.map((n) => RUNTIME[n]);
 
@@ -155,9 +180,8 @@ export class FilterSet<Id = string> {
       this.whole.push(entry);
     } else {
       for (const path of analysis.paths) {
-        const pe: PathEntry<Id> = { filter: entry, path, atoms: path.atoms, check: ALWAYS, table: undefined, keyValue: 0, bucket: undefined };
-        // The key is tested by the table look-up, so the path's check leaves it out.
-        pe.check = this.checkFor(path, this.file(pe));
+        const pe: PathEntry<Id> = { filter: entry, path, atoms: path.atoms, check: ALWAYS, always: true, key: undefined, table: undefined, keyValue: 0, bucket: undefined };
+        this.file(pe);
         paths.push(pe);
       }
     }
@@ -343,13 +367,15 @@ export class FilterSet<Id = string> {
       // guessed from how many distinct values its table holds: a field with few values (an
       // EtherType, an IP protocol) is a poor key however small its bucket is today. A bucket
       // splits as it grows (bucket.ts), so a packet in it pays about log2 of its size. A new
-      // table costs every packet a look-up.
+      // table costs every packet a look-up, the more so the fewer bits its value can vary in
+      // (an 8-bit protocol field will never spread packets as a 32-bit address does).
       const size = table?.buckets.get(atom.right.value)?.size ?? 0;
-      const cost = table ? (1 + Math.log2(1 + size)) / (table.buckets.size + 1) : 2;
+      const cost = table ? (1 + Math.log2(1 + size)) / Math.max(1, table.buckets.size) : 2 + (32 - valueBits(atom.left)) / 32;
       if (cost <= bestCost) { best = atom; bestCost = cost; } // later tests are more specific: ties go to them
     }
     if (!best || best.right.kind !== 'const') {
       this.unindexed.push(pe);
+      this.setCheck(pe, []);
       return undefined;
     }
     const value = best.right.value;
@@ -364,8 +390,12 @@ export class FilterSet<Id = string> {
       if (shared.length !== table.guard.length) {
         table.guard = shared;
         this.dispatcher = undefined;
+        // The guard no longer covers some tests its paths left to it: give those back to their checks.
+        for (const bucket of table.buckets.values()) forEachEntry(bucket, (e) => this.setCheck(e, table!.guard));
       }
     }
+    pe.key = best;
+    this.setCheck(pe, table.guard);
     let bucket = table.buckets.get(value);
     if (!bucket) table.buckets.set(value, (bucket = newBucket<PathEntry<Id>>(undefined, value, new Set([best.left.key]))));
     insert(bucket, pe, this.evaluator);
@@ -375,9 +405,15 @@ export class FilterSet<Id = string> {
     return best;
   }
 
-  /** A function checking a path's conditions (all but the key), shared by every path with the same conditions. */
-  private checkFor(path: AcceptPath, skip: Atom | undefined): (p: Uint8Array, wl: number) => boolean {
-    const atoms = path.atoms.filter((a) => a !== skip);
+  /** Sets what a path still has to check once its key and its table's guard have passed. */
+  private setCheck(pe: PathEntry<Id>, guard: readonly Atom[]): void {
+    const atoms = pe.path.atoms.filter((a) => a !== pe.key && !guard.includes(a));
+    pe.always = atoms.length === 0 && pe.path.computed.length === 0;
+    pe.check = pe.always ? ALWAYS : this.checkFor(pe.path, atoms);
+  }
+
+  /** A function checking some of a path's conditions, shared by every path with the same ones. */
+  private checkFor(path: AcceptPath, atoms: readonly Atom[]): (p: Uint8Array, wl: number) => boolean {
     const signature = `${atoms.map((a) => a.key).join('&')}|${path.computed.map((e) => e.key).join(',')}`;
     let fn = this.checks.get(signature);
     if (!fn) {
