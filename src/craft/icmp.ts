@@ -34,16 +34,28 @@ export interface IcmpOptions {
  * icmp({ type: 3, code: 3 }, quotedDatagramBytes) // port unreachable
  */
 export function icmp(options: IcmpOptions, payload?: Payload | ByteSource): Segment {
-  const body = Array.isArray(payload) ? toBytes(payload as ByteSource) : payloadBytes(payload as Payload | undefined);
-  const out = new Uint8Array(8 + body.length);
-  out[0] = checkUint('icmp', 'type', options.type, 0xff);
-  out[1] = checkUint('icmp', 'code', options.code ?? 0, 0xff);
-  if (options.rest !== undefined) put32(out, 4, checkUint('icmp', 'rest', options.rest, 0xffffffff));
-  else {
-    put16(out, 4, checkUint('icmp', 'id', options.id ?? 0, 0xffff));
-    put16(out, 6, checkUint('icmp', 'seq', options.seq ?? 0, 0xffff));
-  }
-  out.set(body, 8);
+  const out = icmpMessage('icmp', options, payload);
   put16(out, 2, options.checksum !== undefined ? checkUint('icmp', 'checksum', options.checksum, 0xffff) : internetChecksum(out));
   return { kind: 'segment', protocol: IPPROTO.ICMP, bytes: out };
+}
+
+/**
+ * The 8-byte header ICMP and ICMPv6 share (type, code, checksum left 0, then
+ * the rest-of-header word or id and sequence) followed by the body.
+ *
+ * @example
+ * const bytes = icmpMessage('icmpv6', { type: 128, id: 7, seq: 1 }, new Uint8Array(8));
+ */
+export function icmpMessage(builder: string, options: IcmpOptions, payload?: Payload | ByteSource): Uint8Array {
+  const body = Array.isArray(payload) ? toBytes(payload as ByteSource) : payloadBytes(payload as Payload | undefined);
+  const out = new Uint8Array(8 + body.length);
+  out[0] = checkUint(builder, 'type', options.type, 0xff);
+  out[1] = checkUint(builder, 'code', options.code ?? 0, 0xff);
+  if (options.rest !== undefined) put32(out, 4, checkUint(builder, 'rest', options.rest, 0xffffffff));
+  else {
+    put16(out, 4, checkUint(builder, 'id', options.id ?? 0, 0xffff));
+    put16(out, 6, checkUint(builder, 'seq', options.seq ?? 0, 0xffff));
+  }
+  out.set(body, 8);
+  return out;
 }

@@ -5,7 +5,8 @@
 import { concat, put16, put32, toBytes, type ByteSource } from './bytes.js';
 import { ipv6Bytes, macBytes, type Address } from './address.js';
 import { checkUint } from './errors.js';
-import { IPPROTO, payloadBytes, type Payload, type Segment } from './layers.js';
+import { IPPROTO, type Payload, type Segment } from './layers.js';
+import { icmpMessage } from './icmp.js';
 
 /** ICMPv6 types tcpdump's `icmp6[icmp6type]` names. */
 export const ICMPV6_TYPE = Object.freeze({
@@ -35,16 +36,7 @@ export interface Icmpv6Options {
  * ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }, icmpv6({ type: 128, id: 7, seq: 1 }, new Uint8Array(32)))
  */
 export function icmpv6(options: Icmpv6Options, payload?: Payload | ByteSource): Segment {
-  const body = Array.isArray(payload) ? toBytes(payload as ByteSource) : payloadBytes(payload as Payload | undefined);
-  const out = new Uint8Array(8 + body.length);
-  out[0] = checkUint('icmpv6', 'type', options.type, 0xff);
-  out[1] = checkUint('icmpv6', 'code', options.code ?? 0, 0xff);
-  if (options.rest !== undefined) put32(out, 4, checkUint('icmpv6', 'rest', options.rest, 0xffffffff));
-  else {
-    put16(out, 4, checkUint('icmpv6', 'id', options.id ?? 0, 0xffff));
-    put16(out, 6, checkUint('icmpv6', 'seq', options.seq ?? 0, 0xffff));
-  }
-  out.set(body, 8);
+  const out = icmpMessage('icmpv6', options, payload);
   if (options.checksum !== undefined) {
     put16(out, 2, checkUint('icmpv6', 'checksum', options.checksum, 0xffff));
     return { kind: 'segment', protocol: IPPROTO.ICMPV6, bytes: out };
