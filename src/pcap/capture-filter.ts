@@ -1,9 +1,12 @@
 /**
  * A filter for capture files: a Program, or an expression compiled once per
  * link type met in the file (a pcapng file may mix them). Programs run through
- * the JIT with libpcap's bpf_filter() semantics, as tcpdump -r runs them.
+ * a Matcher (the JIT, or the interpreter for libpcap's backward jumps, as in
+ * `ip6 protochain`) with libpcap's bpf_filter() semantics, as tcpdump -r runs them.
  */
-import type { CompiledBatchFilter, CompiledFilter, jit as jitFn, jitBatchSelect as jitBatchSelectFn } from '../bpf/jit.js';
+import type { Matcher as MatcherClass } from '../bpf/filter.js';
+import type { CompiledFilter } from '../bpf/jit.js';
+import type { PacketBatch } from '../bpf/batch.js';
 import type { Program } from '../bpf/program.js';
 import type { compile as compileFn } from '../filter/compile.js';
 
@@ -21,10 +24,9 @@ export type FilterSpec = Program | string;
  */
 export class CaptureFilter {
   private readonly programs = new Map<number, Program>();
-  private readonly matchers = new Map<number, CompiledFilter>();
-  private readonly selectors = new Map<number, CompiledBatchFilter>();
+  private readonly matchers = new Map<number, MatcherClass>();
   private compile: typeof compileFn | undefined;
-  private jit: { jit: typeof jitFn; jitBatchSelect: typeof jitBatchSelectFn } | undefined;
+  private Matcher: typeof MatcherClass | undefined;
 
   constructor(readonly spec: FilterSpec) {}
 
@@ -37,13 +39,18 @@ export class CaptureFilter {
    * const f = new CaptureFilter('udp'); await f.load(); f.program(1);
    */
   async load(): Promise<void> {
-    this.jit ??= await import('../bpf/jit.js');
+    this.Matcher ??= (await import('../bpf/filter.js')).Matcher;
     if (typeof this.spec === 'string') this.compile ??= (await import('../filter/compile.js')).compile;
   }
 
-  private compiler(): { jit: typeof jitFn; jitBatchSelect: typeof jitBatchSelectFn } {
-    if (!this.jit) throw new Error('CaptureFilter.load() must finish before a filter runs');
-    return this.jit;
+  private matcherFor(dlt: number): MatcherClass {
+    let m = this.matchers.get(dlt);
+    if (!m) {
+      if (!this.Matcher) throw new Error('CaptureFilter.load() must finish before a filter runs');
+      m = new this.Matcher(this.program(dlt), { semantics: 'bsd' });
+      this.matchers.set(dlt, m);
+    }
+    return m;
   }
 
   /** The Program this filter runs on packets of a link type (DLT number). */
@@ -61,15 +68,11 @@ export class CaptureFilter {
 
   /** `(packet, wireLength) => number`: nonzero accepts. */
   matcher(dlt: number): CompiledFilter {
-    let m = this.matchers.get(dlt);
-    if (!m) { m = this.compiler().jit(this.program(dlt), { semantics: 'bsd' }); this.matchers.set(dlt, m); }
-    return m;
+    return this.matcherFor(dlt).run;
   }
 
-  /** The batch form: writes the indices of accepted packets and returns their count. */
-  selector(dlt: number): CompiledBatchFilter {
-    let s = this.selectors.get(dlt);
-    if (!s) { s = this.compiler().jitBatchSelect(this.program(dlt), { semantics: 'bsd' }); this.selectors.set(dlt, s); }
-    return s;
+  /** The batch form: writes the indices of the batch's accepted packets into `indices` and returns their count. */
+  select(dlt: number, batch: PacketBatch, indices: Uint32Array): number {
+    return this.matcherFor(dlt).selectBatch(batch, indices);
   }
 }

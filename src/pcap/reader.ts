@@ -231,8 +231,7 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
   private select(b: CaptureBatch): void {
     this.counts.read += b.count;
     if (this.filter) {
-      const n = this.filter.selector(b.linkType)(b.data, b.offsets, b.caplens, b.wirelens, b.count, b.selected);
-      b.selectedCount = n < 0 ? 0 : n;
+      b.selectedCount = this.filter.select(b.linkType, b, b.selected);
     } else {
       for (let i = 0; i < b.count; i++) b.selected[i] = i;
       b.selectedCount = b.count;
