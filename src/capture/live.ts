@@ -10,7 +10,8 @@
 import { Readable } from 'node:stream';
 import type { Program } from '../bpf/program.js';
 import { jit, type CompiledFilter } from '../bpf/jit.js';
-import { verify } from '../bpf/verifier.js';
+import { isValid, verifyProblem } from '../bpf/verifier.js';
+import { Matcher } from '../bpf/filter.js';
 import type { AncillaryContext } from '../bpf/context.js';
 import type { PacketBatch } from '../bpf/batch.js';
 import type { PacketRecord } from '../pcap/record.js';
@@ -328,7 +329,7 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
     this.installUserFilter(plan);
     if (this.ring) this.rerunBlocks = this.ring.geometry.blockCount + 1;
     // Records already copied out were judged by the old filter: judge them again.
-    const check = this.userMatch ?? jit(plan.user ?? ACCEPT_ALL, { semantics: 'linux' });
+    const check = this.userMatch ?? userMatcher(plan.user ?? ACCEPT_ALL);
     const keep: PacketRecord[] = [];
     for (let i = this.queueAt; i < this.queue.length; i++) {
       const r = this.queue[i];
@@ -506,7 +507,13 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
     if (filter === null) return { kernel: null, user: null };
     // Expressions compile for the capture's link type (cooked for "any").
     const prog = filter instanceof CaptureFilter ? filter.program(this.linkType) : filter;
-    verify(prog, { mode: 'linux' });
+    const refused = verifyProblem(prog, { mode: 'linux' });
+    if (refused) {
+      // libpcap's own constructs the kernel refuses (the backward jump of `ip6 protochain`):
+      // as libpcap does on Linux, the kernel passes everything and the Program runs here.
+      if (!isValid(prog, { mode: 'bsd' })) throw refused;
+      return { kernel: ACCEPT_ALL, user: prog };
+    }
     if (!this.cookedLength) return { kernel: prog, user: prog };
     const kernel = cookedToKernel(prog, this.linkType === DLT_LINUX_SLL ? SLL_LAYOUT : SLL2_LAYOUT);
     // A Program reading cooked-header bytes the kernel cannot supply runs here instead.
@@ -517,7 +524,7 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
     this.kernelMatch = plan.kernel ? jit(plan.kernel, { semantics: 'linux' }) : null;
     this.userProgram = plan.user;
     // Always filtering here is only needed when the kernel could not take the Program.
-    this.userMatch = plan.user && plan.kernel === ACCEPT_ALL && plan.user !== ACCEPT_ALL ? jit(plan.user, { semantics: 'linux' }) : null;
+    this.userMatch = plan.user && plan.kernel === ACCEPT_ALL && plan.user !== ACCEPT_ALL ? userMatcher(plan.user) : null;
   }
 
   private readKernelStats(): void {
@@ -632,7 +639,7 @@ export class LiveCapture implements AsyncIterable<PacketRecord> {
         }
         if (this.userMatch) {
           const start = mac - this.cookedLength;
-          writeCookedHeader(bytes, start, this.linkType, sllInfo(bytes, view, sll));
+          if (this.cookedLength) writeCookedHeader(bytes, start, this.linkType, sllInfo(bytes, view, sll));
           const r = this.userMatch(bytes.subarray(start, mac + caplen), len + this.cookedLength, ctx);
           if (r === 0) continue;
           if (r < caplen + this.cookedLength) caplen = Math.max(0, r - this.cookedLength);
@@ -807,6 +814,15 @@ function checkAttacher(attacher: KernelFilterAttacher | undefined): KernelFilter
 }
 
 /** An expression's compiler is loaded on demand (it is bpfkit's largest module); Programs pass through. */
+/**
+ * The function that judges packets in user space: the JIT, with the kernel's semantics for
+ * Programs the kernel accepts and libpcap's (through the interpreter where the JIT declines)
+ * for the ones only libpcap runs.
+ */
+function userMatcher(prog: Program): CompiledFilter {
+  return new Matcher(prog, { semantics: isValid(prog, { mode: 'linux' }) ? 'linux' : 'bsd' }).run;
+}
+
 async function loadFilter(spec: FilterSpec | CaptureFilter | undefined): Promise<Program | CaptureFilter | null> {
   if (spec === undefined) return null;
   if (typeof spec !== 'string') return spec;

@@ -107,6 +107,25 @@ for (const ring of [true, false]) {
   });
 }
 
+test('a Program only libpcap runs (a backward jump, as in ip6 protochain) is judged in user space: still exactly the selected datagrams', { timeout: 30000 }, async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  const plain = await oracle.compile('udp dst port 7001');
+  // 0: ja +1 (to 2); 1: ja +1 (to 3, the filter); 2: ja -2 (back to 1). The kernel refuses the backward jump.
+  const looping = program([
+    { code: 0x05, jt: 0, jf: 0, k: 1 }, { code: 0x05, jt: 0, jf: 0, k: 1 }, { code: 0x05, jt: 0, jf: 0, k: 0xfffffffe },
+    ...plain,
+  ]);
+  const live = await openIn(pair.nsB, pair.ifB, looping, { bufferSize: 64 << 20 });
+  const wanted = spawnIn(pair.nsA, flood, [pair.ipB, '7001', '5000', '2', '32', '200']);
+  const other = spawnIn(pair.nsA, flood, [pair.ipB, '7002', '5000', '2', '32', '200']);
+  const senders = Promise.all([finished(wanted), finished(other)]);
+  const got = collect(live, 200, 1000, senders);
+  await senders;
+  const packets = await got;
+  assert.equal(packets.length, 200, 'every datagram to port 7001, and nothing else');
+  for (const p of packets) assert.equal(udpDstPort(p.data), 7001);
+});
+
 test('an expression filter is compiled for the capture\'s link type (EN10MB and cooked "any")', { timeout: 30000 }, async (t) => {
   if (unavailable) return t.skip(unavailable);
   for (const ifname of [pair.ifB, 'any']) {
