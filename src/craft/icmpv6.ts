@@ -6,7 +6,7 @@ import { concat, put16, put32, toBytes, type ByteSource } from './bytes.js';
 import { ipv6Bytes, macBytes, type Address } from './address.js';
 import { checkUint } from './errors.js';
 import { IPPROTO, type Payload, type Segment } from './layers.js';
-import { icmpMessage } from './icmp.js';
+import { icmpMessage, type IcmpOptions } from './icmp.js';
 
 /** ICMPv6 types tcpdump's `icmp6[icmp6type]` names. */
 export const ICMPV6_TYPE = Object.freeze({
@@ -16,18 +16,11 @@ export const ICMPV6_TYPE = Object.freeze({
   MULTICASTLISTENERREPORTV2: 143,
 });
 
-export interface Icmpv6Options {
-  type: number;
-  code?: number;
-  /** Identifier (echo): the first half of the 4-byte message body start. */
-  id?: number;
-  /** Sequence number (echo). */
-  seq?: number;
-  /** The whole first body word (overrides id/seq): MTU, pointer, ND flags. */
-  rest?: number;
-  /** Override the checksum (otherwise ipv6() computes it). */
-  checksum?: number;
-}
+/**
+ * The fields of an ICMPv6 message header: the same as ICMP's (`id`/`seq` for echo, `rest` for
+ * the first body word: MTU, pointer, ND flags). Without `checksum`, ipv6() computes it.
+ */
+export type Icmpv6Options = IcmpOptions;
 
 /**
  * An ICMPv6 message; ipv6() computes its checksum.

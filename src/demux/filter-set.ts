@@ -356,8 +356,8 @@ export class FilterSet<Id = string> {
     }
   }
 
-  /** Files a path under its best key (returned), or among the unindexed paths. */
-  private file(pe: PathEntry<Id>): Atom | undefined {
+  /** Files a path under its best key, or among the unindexed paths. */
+  private file(pe: PathEntry<Id>): void {
     let best: Atom | undefined;
     let bestCost = Infinity;
     for (const atom of pe.path.atoms) {
@@ -376,7 +376,7 @@ export class FilterSet<Id = string> {
     if (!best || best.right.kind !== 'const') {
       this.unindexed.push(pe);
       this.setCheck(pe, []);
-      return undefined;
+      return;
     }
     const value = best.right.value;
     const others = pe.path.atoms.filter((a) => a !== best);
@@ -402,7 +402,6 @@ export class FilterSet<Id = string> {
     table.size++;
     pe.table = table;
     pe.keyValue = value;
-    return best;
   }
 
   /** Sets what a path still has to check once its key and its table's guard have passed. */
