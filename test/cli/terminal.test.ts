@@ -31,7 +31,12 @@ before(async () => {
   await writePackets(big, 1, packets);
 });
 
-/** Runs a shell command line on a pseudo-terminal; `interrupt` says when to type Ctrl-C. */
+/**
+ * Runs a shell command line on a pseudo-terminal; `interrupt` says when to type Ctrl-C.
+ * Commands start with `exec`: Ctrl-C signals the terminal's whole foreground group, and
+ * a non-interactive shell such as dash (script(1)'s /bin/sh when SHELL is unset, as in
+ * CI) would die of it and take the terminal away before bpfdump had printed its statistics.
+ */
 function onTerminal(command: string, interrupt: (screen: string) => boolean): Promise<{ code: number; screen: string; interrupted: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm', TZ: 'UTC' } });
@@ -53,7 +58,7 @@ test('a large file shows a progress bar on the terminal, erased at the end', asy
   const why = scriptAvailable();
   if (why) { t.skip(why); return; }
   const out = join(dir, 'all.pcap');
-  const run = await onTerminal(`node ${BIN} -r ${big} -w ${out} --print > /dev/null`, () => false);
+  const run = await onTerminal(`exec node ${BIN} -r ${big} -w ${out} --print > /dev/null`, () => false);
   assert.equal(run.code, 0, run.screen);
   assert.match(run.screen, /\[=*>? *\] +\d+% +\d+\.\d MB \/ \d+\.\d MB +\d+ packets/);
   assert.ok(run.screen.includes('\x1b[K'), 'the bar is erased');
@@ -64,7 +69,7 @@ test('Ctrl-C while reading: clean exit, the -w file holds every packet counted, 
   const why = scriptAvailable();
   if (why) { t.skip(why); return; }
   const out = join(dir, 'part.pcap');
-  const run = await onTerminal(`node ${BIN} -r ${big} -w ${out} --print > /dev/null`, (screen) => /\d+% .* [1-9]\d* packets/.test(screen));
+  const run = await onTerminal(`exec node ${BIN} -r ${big} -w ${out} --print > /dev/null`, (screen) => /\d+% .* [1-9]\d* packets/.test(screen));
   assert.ok(run.interrupted, run.screen);
   assert.equal(run.code, 0, run.screen);
   const stats = /(\d+) packets captured\n(\d+) packets received by filter\n0 packets dropped by kernel\n/.exec(run.screen);

@@ -10,7 +10,7 @@
  * oracle.close();
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -46,10 +46,16 @@ export class OracleCompileError extends Error {
 export function buildOracle(): string {
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return binary;
   mkdirSync(dirname(binary), { recursive: true });
-  const cc = spawnSync('cc', ['-O2', '-o', binary, source, '-lpcap'], { encoding: 'utf8' });
+  // Test files run in parallel and may all find the helper missing: each links
+  // its own copy and renames it into place, so none ever spawns a half-written
+  // (not yet executable) file.
+  const partial = `${binary}.${process.pid}.partial`;
+  const cc = spawnSync('cc', ['-O2', '-o', partial, source, '-lpcap'], { encoding: 'utf8' });
   if (cc.status !== 0) {
+    rmSync(partial, { force: true });
     throw new Error(`cannot build the libpcap oracle (is libpcap-dev installed? apt-get install -y libpcap-dev):\n${cc.stderr}`);
   }
+  renameSync(partial, binary);
   return binary;
 }
 
