@@ -2,6 +2,7 @@
  * Capture files against tcpdump, same machine, same file, same run:
  *   read + filter `tcp port 80` + write the matches  vs  tcpdump -r IN -w OUT 'tcp port 80'
  *   read + write everything to /dev/null           vs  tcpdump -r IN -w /dev/null
+ * each through the library (filterCapture, in bench/pcap-pipeline.ts) and through bpfdump.
  * Both sides run as child processes (start-up included) under /usr/bin/time,
  * which reports their peak resident memory. Prints a markdown table.
  *
@@ -102,6 +103,11 @@ async function main(): Promise<void> {
     const same = Buffer.compare(readFileSync(theirsOut), readFileSync(oursOut)) === 0;
     const [tAll, oAll] = compare(['tcpdump', ['-r', input, '-w', '/dev/null']], [process.execPath, [child, input, '/dev/null']]);
     const counts = JSON.parse(oFilter.stdout) as { read: number; accepted: number; written: number };
+    // The same jobs through the command line, as a user would type them.
+    const bpfdump = join(here, '..', '..', 'bin', 'bpfdump.js');
+    const [tFilterCli, oFilterCli] = compare(['tcpdump', ['-r', input, '-w', theirsOut, 'tcp port 80']], [process.execPath, [bpfdump, '-r', input, '-w', oursOut, 'tcp port 80']]);
+    const sameCli = Buffer.compare(readFileSync(theirsOut), readFileSync(oursOut)) === 0;
+    const [tAllCli, oAllCli] = compare(['tcpdump', ['-r', input, '-w', '/dev/null']], [process.execPath, [bpfdump, '-r', input, '-w', '/dev/null']]);
 
     const mb = size / 1e6;
     const row = (name: string, t: Timing, o: Timing) =>
@@ -109,10 +115,12 @@ async function main(): Promise<void> {
     console.log(`Input: ${PACKETS.toLocaleString('en')} packets, ${mb.toFixed(0)} MB pcap; median of ${RUNS} alternating runs (by wall time) after a warm-up; both sides are child processes (start-up included); load average ${loadavg()[0].toFixed(1)} at the start.\n`);
     console.log('| case | tcpdump (wall) | bpfkit (wall) | throughput ratio (bpfkit / tcpdump) | CPU user+sys tcpdump / bpfkit | tcpdump peak RSS | bpfkit peak RSS |');
     console.log('|---|---|---|---|---|---|---|');
-    console.log(row("read + filter `tcp port 80` + write", tFilter, oFilter));
-    console.log(row('read + write all to /dev/null', tAll, oAll));
-    console.log(`\n${counts.read} read, ${counts.accepted} accepted, ${counts.written} written; output ${same ? 'byte-identical to' : 'DIFFERENT from'} tcpdump's; the filter compiled by bpfkit and run by its JIT (batch form).`);
-    if (!same) process.exitCode = 1;
+    console.log(row("read + filter `tcp port 80` + write (filterCapture)", tFilter, oFilter));
+    console.log(row('read + write all to /dev/null (filterCapture)', tAll, oAll));
+    console.log(row("read + filter `tcp port 80` + write (bpfdump -r -w)", tFilterCli, oFilterCli));
+    console.log(row('read + write all to /dev/null (bpfdump -r -w)', tAllCli, oAllCli));
+    console.log(`\n${counts.read} read, ${counts.accepted} accepted, ${counts.written} written; output ${same && sameCli ? 'byte-identical to' : 'DIFFERENT from'} tcpdump's (filterCapture and bpfdump); the filter compiled by bpfkit and run by its JIT (batch form).`);
+    if (!same || !sameCli) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -72,7 +72,13 @@ export async function readCommand(o: CliOptions): Promise<number> {
   if (o.program !== undefined) filter = loadProgram(o.program, o);
   else if (expressionOf(o).trim() !== '') filter = expressionOf(o);
   const counter = { bytes: 0 };
-  const filtered: CaptureReader = readCapture(wantBar ? countingChunks(file, counter) : file, filter === undefined ? {} : { filter });
+  // Read buffers are reused once the -w file has written what it was handed of them (fresh memory costs page faults);
+  // printing and the rotating writer copy what they keep.
+  let session: PacketSession | undefined;
+  const filtered: CaptureReader = readCapture(wantBar ? countingChunks(file, counter) : file, {
+    reuseBuffers: () => session?.released() ?? Promise.resolve(),
+    ...(filter === undefined ? {} : { filter }),
+  });
   let info;
   try {
     info = await filtered.open();
@@ -92,7 +98,7 @@ export async function readCommand(o: CliOptions): Promise<number> {
     }
   }
 
-  const session = new PacketSession(o, { linkType: dlt, ...(first?.snaplen ? { snaplen: first.snaplen } : {}) });
+  session = new PacketSession(o, { linkType: dlt, ...(first?.snaplen ? { snaplen: first.snaplen } : {}) });
   const bar = wantBar ? new ProgressBar(process.stderr as WriteStream, size) : undefined;
   let failure: unknown;
   await withStopSignals(session, () => { void filtered.close(); }, async () => {

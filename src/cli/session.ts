@@ -98,6 +98,17 @@ export class PacketSession {
     }
   }
 
+  /**
+   * Resolves once the -w file has written every input view handed to it, so
+   * the reader may refill the buffers they lie in (the rotating writer copies).
+   *
+   * @example
+   * readCapture(file, { reuseBuffers: () => session.released() });
+   */
+  released(): Promise<void> {
+    return this.writer?.released() ?? Promise.resolve();
+  }
+
   /** Flushes the printed lines and closes the capture file. */
   async finish(): Promise<void> {
     await this.out.flush();

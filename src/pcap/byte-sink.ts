@@ -28,6 +28,8 @@ export class ByteSink {
   /** Bytes handed to asynchronous file writes and not yet written. */
   private queued = 0;
   private inFlight: Promise<void> = Promise.resolve();
+  /** For a stream: settles when the stream has taken the last chunk written (a Writable keeps chunks, not copies). */
+  private streamFlushed: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   /** 'closing' while close() waits for writes in flight: the exit path may still write synchronously. */
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -91,13 +93,28 @@ export class ByteSink {
       return this.queued <= WRITE_BEHIND ? Promise.resolve() : done;
     }
     const stream = this.stream!;
-    if (stream.write(chunk)) return Promise.resolve();
+    let flushed!: () => void;
+    this.streamFlushed = new Promise((resolve) => { flushed = resolve; });
+    // Errors are reported by the 'error' listener; the chunk is released either way.
+    if (stream.write(chunk, () => flushed())) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onDrain = () => { stream.off('error', onError); resolve(); };
       const onError = (e: Error) => { stream.off('drain', onDrain); reject(e); };
       stream.once('drain', onDrain);
       stream.once('error', onError);
     });
+  }
+
+  /**
+   * Resolves once every chunk handed to `write` so far has left the caller's
+   * memory (written to the file, or consumed by the stream), so that buffers
+   * those chunks were views of may be overwritten.
+   *
+   * @example
+   * await sink.write(view); await sink.settled(); // view's buffer is free again
+   */
+  settled(): Promise<void> {
+    return this.fd !== undefined ? this.inFlight : this.streamFlushed;
   }
 
   /** Writes a chunk before returning, for exit paths (a Writable gets it queued, which stdout on Linux writes at once). */

@@ -44,7 +44,8 @@ export class ByteWindow {
    * @example
    * const w = await ByteWindow.open(process.stdin);
    */
-  static async open(source: CaptureSource, chunkSize = DEFAULT_CHUNK_SIZE, reuseBuffers = false): Promise<ByteWindow> {
+  static async open(source: CaptureSource, chunkSize = DEFAULT_CHUNK_SIZE,
+    reuseBuffers: boolean | (() => Promise<unknown>) = false): Promise<ByteWindow> {
     if (source instanceof Uint8Array) {
       let given = false;
       return new ByteWindow(async () => (given ? null : ((given = true), source)), async () => {}, chunkSize);
@@ -52,7 +53,8 @@ export class ByteWindow {
     if (typeof source === 'string' && source !== '-') {
       const file = new FileChunks(await open(source, 'r'), chunkSize);
       return new ByteWindow((tail, tailOffset, atLeast) => file.next(tail, tailOffset, atLeast), () => file.close(), chunkSize,
-        reuseBuffers ? (old) => file.reuse(old) : undefined);
+        typeof reuseBuffers === 'function' ? (old) => { void reuseBuffers().then(() => file.reuse(old), () => undefined); }
+          : reuseBuffers ? (old) => file.reuse(old) : undefined);
     }
     const stream: AsyncIterable<Uint8Array> = source === '-' ? process.stdin : source as AsyncIterable<Uint8Array>;
     const it = stream[Symbol.asyncIterator]();

@@ -187,6 +187,18 @@ export abstract class CaptureWriter implements ExitFlushable {
   }
 
   /**
+   * Resolves once every input view this writer handed to the output so far
+   * (zero-copy runs of `writeBatch`) has been written, so the buffers they lie
+   * in may be reused: give it to a reader as `reuseBuffers`.
+   *
+   * @example
+   * const reader = readCapture('in.pcap', { reuseBuffers: () => writer.released() });
+   */
+  released(): Promise<void> {
+    return this.sink.settled();
+  }
+
+  /**
    * Hands everything buffered to the output and waits for it.
    *
    * @example

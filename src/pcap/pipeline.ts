@@ -7,8 +7,8 @@
 import type { CaptureDestination } from './byte-sink.js';
 import type { CaptureSource } from './byte-source.js';
 import type { FilterSpec } from './capture-filter.js';
-import type { WriteOptions } from './capture-writer.js';
 import type { CaptureBatch, CaptureInfo } from './info.js';
+import type { CaptureWriter, WriteOptions } from './capture-writer.js';
 import { readCapture, type ReadOptions } from './reader.js';
 import { createCaptureWriter } from './write-capture.js';
 
@@ -23,7 +23,8 @@ export interface PipelineOptions {
   filter?: FilterSpec;
   /** Output options; the link type and snaplen default to the input's, the format to pcap (as tcpdump -w). */
   write?: WriteOptions;
-  read?: Omit<ReadOptions, 'filter'>;
+  /** Read options; buffer reuse is the pipeline's own (see below). */
+  read?: Omit<ReadOptions, 'filter' | 'reuseBuffers'>;
   /** Called with each batch after filtering and writing (e.g. to print summaries); its packet bytes are valid only during the call. */
   onBatch?: (batch: CaptureBatch) => void | Promise<void>;
   /** Called once the input's header is read. */
@@ -43,14 +44,19 @@ export interface PipelineOptions {
  */
 export async function filterCapture(input: CaptureSource, output: CaptureDestination | undefined,
   options: PipelineOptions = {}): Promise<PipelineCounts> {
-  // Nothing outlives a batch here (the writer copies, onBatch is told so), so read buffers can be reused.
-  const reader = readCapture(input, { reuseBuffers: true, ...options.read, ...(options.filter === undefined ? {} : { filter: options.filter }) });
+  // Read buffers are reused (fresh memory costs page faults): onBatch is told its bytes live only during the call,
+  // and the writer hands long runs to the output as views, so a buffer is reused only once those are written.
+  let writer: CaptureWriter | undefined;
+  const reader = readCapture(input, {
+    ...options.read,
+    reuseBuffers: () => writer?.released() ?? Promise.resolve(),
+    ...(options.filter === undefined ? {} : { filter: options.filter }),
+  });
   const info = await reader.open();
   options.onInfo?.(info);
   const first = info.interfaces[0];
-  const writer = output === undefined ? undefined : createCaptureWriter(output, {
+  writer = output === undefined ? undefined : createCaptureWriter(output, {
     ...(first ? { linkType: first.linkType, snaplen: first.snaplen || undefined } : {}),
-    zeroCopy: false,
     ...options.write,
   });
   let accepted = 0;

@@ -28,9 +28,12 @@ export interface ReadOptions {
   /**
    * Reuse read buffers (file paths only): saves the page faults of fresh
    * memory, but then packet bytes are valid only until the next record or
-   * batch is asked for — copy what you keep. Off by default.
+   * batch is asked for — copy what you keep. Off by default. A function
+   * delays each reuse until the promise it returns (asked for when the reader
+   * moves past the buffer) settles: a writer's `released()`, so zero-copy
+   * writes of the buffer finish first.
    */
-  reuseBuffers?: boolean;
+  reuseBuffers?: boolean | (() => Promise<unknown>);
 }
 
 /** Packets read and packets the filter accepted (all of them without a filter). */
