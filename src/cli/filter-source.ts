@@ -8,7 +8,6 @@ import { assemble } from '../bpf/text.js';
 import { verify } from '../bpf/verifier.js';
 import { linkType as linkTypeInfo, fromFileLinkType, LINK_TYPES } from '../bpf/linktypes.js';
 import type { Program } from '../bpf/program.js';
-import { compile } from '../filter/index.js';
 import type { CliOptions } from './options.js';
 
 /**
@@ -73,10 +72,12 @@ export function requestedDlt(o: CliOptions): number {
  * undefined (no filter) unless `always` asks for the accept-all Program.
  *
  * @example
- * compileExpression('tcp', 1, options) // Program
+ * await compileExpression('tcp', 1, options) // Program
  */
-export function compileExpression(expression: string, dlt: number, o: CliOptions, always = false): Program | undefined {
+export async function compileExpression(expression: string, dlt: number, o: CliOptions, always = false): Promise<Program | undefined> {
   if (expression.trim() === '' && !always) return undefined;
+  // The compiler is loaded only when there is something to compile: `-r IN -w OUT` alone starts quicker.
+  const { compile } = await import('../filter/compile.js');
   try {
     return compile(expression, { linkType: linkTypeName(dlt), optimize: !o.noOptimize, snaplen: o.snaplen ?? 262144 });
   } catch (e) {
@@ -110,16 +111,4 @@ export function loadProgram(file: string, o: CliOptions): Program {
     throw new CommandError(`${file === '-' ? '<stdin>' : file}: invalid program: ${(e as Error).message}`);
   }
   return prog;
-}
-
-/**
- * The filter for packets of one link type: the --program Program, or the
- * expression compiled for it.
- *
- * @example
- * filterFor(options, 1) // Program | undefined
- */
-export function filterFor(o: CliOptions, dlt: number): Program | undefined {
-  if (o.program !== undefined) return loadProgram(o.program, o);
-  return compileExpression(expressionOf(o), dlt, o);
 }

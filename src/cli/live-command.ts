@@ -87,9 +87,9 @@ export async function liveCommand(o: CliOptions): Promise<number> {
   }
   if (typeof options.filter === 'string') {
     // openLive compiled it already; this only makes -O and the error shape match the other commands.
-    compileExpression(options.filter, live.linkType, o);
+    await compileExpression(options.filter, live.linkType, o);
   }
-  const session = new PacketSession(o, { linkType: live.linkType, snaplen: live.snaplen });
+  const session = await PacketSession.open(o, { linkType: live.linkType, snaplen: live.snaplen });
   if (session.printing && o.verbose === 0) process.stderr.write('bpfdump: verbose output suppressed, use -v[v]... for full protocol decode\n');
   process.stderr.write(`listening on ${name}, link-type ${linkTypeLabel(live.linkType)}, snapshot length ${live.snaplen} bytes\n`);
   await withStopSignals(session, () => { void live.close(); }, async () => {

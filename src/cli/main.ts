@@ -8,7 +8,6 @@ import { VerifyError } from '../bpf/verifier.js';
 import { CaptureFormatError } from '../pcap/index.js';
 import { CommandError } from './filter-source.js';
 import { parseCommandLine, UsageError, type CliOptions } from './options.js';
-import { compileCommand, programCommand } from './program-command.js';
 import { fileLinkType, readCommand } from './read-command.js';
 import { helpText, USAGE, versionText } from './usage.js';
 
@@ -41,8 +40,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Live capture and XDP load the kernel bindings (koffi): only commands that need them import them.
+// Live capture and XDP load the kernel bindings (koffi), and printing Programs loads the compiler and its
+// graph printers: only commands that need them import them, so `bpfdump -r IN -w OUT` starts quickly.
 const live = () => import('./live-command.js');
+const programs = () => import('./program-command.js');
 
 async function run(o: CliOptions): Promise<number> {
   if (o.help) { process.stdout.write(`${helpText()}\n`); return 0; }
@@ -51,7 +52,7 @@ async function run(o: CliOptions): Promise<number> {
   if (o.listInterfaces) return (await live()).listInterfacesCommand();
   if (o.listDataLinkTypes) return (await live()).listLinkTypesCommand(o);
   const showsProgram = o.dump > 0 || o.asm || o.cfg || o.dot || o.verifyOnly;
-  if (o.program !== undefined && (showsProgram || (o.readFile === undefined && o.interface === undefined))) return programCommand(o);
+  if (o.program !== undefined && (showsProgram || (o.readFile === undefined && o.interface === undefined))) return (await programs()).programCommand(o);
   if (showsProgram) return compileForSource(o);
   if (o.readFile !== undefined) return readCommand(o);
   if (o.xdp !== undefined) return (await import('./xdp-command.js')).xdpCommand(o);
@@ -60,6 +61,7 @@ async function run(o: CliOptions): Promise<number> {
 
 /** -d and friends compile for the link type of -y, of the -r file, or of the -i interface, as tcpdump does. */
 async function compileForSource(o: CliOptions): Promise<number> {
+  const { compileCommand } = await programs();
   if (o.linkTypeName !== undefined) return compileCommand(o);
   if (o.readFile !== undefined) return compileCommand(o, await fileLinkType(o.readFile));
   if (o.interface !== undefined) {

@@ -53,11 +53,11 @@ export function programCommand(o: CliOptions): number {
  * `-d EXPRESSION` and friends: compile for -y's link type (or the given one) and print.
  *
  * @example
- * compileCommand(parseCommandLine(['-y', 'EN10MB', '-ddd', 'ip'])) // 0
+ * await compileCommand(parseCommandLine(['-y', 'EN10MB', '-ddd', 'ip'])) // 0
  */
-export function compileCommand(o: CliOptions, dlt = requestedDlt(o)): number {
+export async function compileCommand(o: CliOptions, dlt = requestedDlt(o)): Promise<number> {
   const expression = expressionOf(o);
-  const prog = compileExpression(expression, dlt, o, true)!;
+  const prog = (await compileExpression(expression, dlt, o, true))!;
   if (o.cfg && !o.dot) {
     // The compiler's own graph first (before any optimization), then the blocks of the Program it became.
     const graph = dumpCfg(buildCfg(expression, { linkType: linkTypeName(dlt), snaplen: o.snaplen ?? 262144 }));

@@ -91,14 +91,14 @@ export async function readCommand(o: CliOptions): Promise<number> {
   // Compile now so that a bad expression fails before the first packet, as tcpdump does.
   if (typeof filter === 'string') {
     try {
-      compileExpression(filter, dlt, o);
+      await compileExpression(filter, dlt, o);
     } catch (e) {
       await filtered.close();
       throw e;
     }
   }
 
-  session = new PacketSession(o, { linkType: dlt, ...(first?.snaplen ? { snaplen: first.snaplen } : {}) });
+  session = await PacketSession.open(o, { linkType: dlt, ...(first?.snaplen ? { snaplen: first.snaplen } : {}) });
   const bar = wantBar ? new ProgressBar(process.stderr as WriteStream, size) : undefined;
   let failure: unknown;
   await withStopSignals(session, () => { void filtered.close(); }, async () => {

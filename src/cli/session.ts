@@ -4,7 +4,7 @@
  * that SIGINT/SIGTERM set so that the loop ends cleanly, the output file is
  * flushed and closed, and the statistics are printed.
  */
-import { PacketPrinter } from '../decode/index.js';
+import type { PacketPrinter } from '../decode/index.js';
 import type { TimestampStyle } from '../decode/timestamp.js';
 import { createCaptureWriter, type CaptureWriter, type WriteOptions } from '../pcap/index.js';
 import type { CaptureBatch } from '../pcap/index.js';
@@ -17,12 +17,12 @@ import { RotatingWriter } from './rotation.js';
  * One run's outputs and counters.
  *
  * @example
- * const s = new PacketSession(options, { linkType: 1, snaplen: 262144 });
+ * const s = await PacketSession.open(options, { linkType: 1, snaplen: 262144 });
  * await s.handle(record); ... await s.finish();
  */
 export class PacketSession {
   readonly printing: boolean;
-  private readonly printer: PacketPrinter;
+  private readonly printer: PacketPrinter | undefined;
   private readonly out: LineOutput;
   private writer: CaptureWriter | undefined;
   private rotating: RotatingWriter | undefined;
@@ -33,13 +33,26 @@ export class PacketSession {
   /** Set when a signal (not a limit) stopped the run. */
   interrupted = false;
 
-  constructor(private readonly o: CliOptions, writeDefaults: WriteOptions) {
-    this.printing = !o.countOnly && (o.writeFile === undefined || o.print);
-    this.printer = new PacketPrinter({
+  /**
+   * Opens a run's outputs. The decoders are loaded only when packets are
+   * printed: `-w` alone starts without them (a quicker start for big files).
+   *
+   * @example
+   * const s = await PacketSession.open(options, { linkType: 1 });
+   */
+  static async open(o: CliOptions, writeDefaults: WriteOptions): Promise<PacketSession> {
+    const printing = !o.countOnly && (o.writeFile === undefined || o.print);
+    const printer = printing ? new (await import('../decode/index.js')).PacketPrinter({
       linkHeader: o.linkHeader, verbose: o.verbose, quiet: o.quiet, absoluteSeq: o.absoluteSeq,
       timestamps: Math.min(o.timestamps, 5) as TimestampStyle, nano: o.nano,
       hex: o.hex, hexAscii: o.hexAscii, ascii: o.ascii, number: o.number, noChecksum: o.noChecksum,
-    });
+    }) : undefined;
+    return new PacketSession(o, writeDefaults, printer);
+  }
+
+  private constructor(private readonly o: CliOptions, writeDefaults: WriteOptions, printer: PacketPrinter | undefined) {
+    this.printer = printer;
+    this.printing = printer !== undefined;
     // A -w file on stdout needs stdout for itself: packet lines then go nowhere, as in tcpdump.
     this.out = new LineOutput(process.stdout, o.lineBuffered || o.packetBuffered);
     if (o.writeFile !== undefined) {
@@ -70,7 +83,7 @@ export class PacketSession {
       const pending = this.writer.write(record);
       if (pending) await pending;
     }
-    if (this.printing) {
+    if (this.printer) {
       const pending = this.out.line(this.printer.format(record));
       if (pending) await pending;
       // Whoever read the lines has gone (`| head`): nothing more to do unless a file is being written.

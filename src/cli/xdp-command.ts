@@ -18,7 +18,7 @@ export async function xdpCommand(o: CliOptions): Promise<number> {
   const name = o.interface!;
   const info = listInterfaces().find((i) => i.name === name);
   if (!info || name === 'any') throw new CommandError(`${name}: No such device exists (XDP needs one real interface)`);
-  const prog = o.program !== undefined ? loadProgram(o.program, o) : compileExpression(expressionOf(o), info.linkType, o, true)!;
+  const prog = o.program !== undefined ? loadProgram(o.program, o) : (await compileExpression(expressionOf(o), info.linkType, o, true))!;
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.on('SIGINT', stop);
