@@ -3,10 +3,15 @@
  * the Linux kernel runs a socket filter or as libpcap's bpf_filter() does.
  * Everything else in bpfkit that executes Programs (the JIT, the kernel) is
  * tested against this.
+ *
+ * A Program is first predecoded (interpreter-decode.ts: once per frozen
+ * Program and semantics), then run by one loop over a dense switch. See
+ * docs/bpf.md, "How the interpreter runs".
  */
 import type { Program } from './program.js';
 import { SKF_LL_OFF, SKF_NET_OFF } from './opcodes.js';
-import { ancillaryFails, ancillaryField, ancillaryLoad, DEFAULT_SEMANTICS, type AncillaryContext, type RunOptions } from './context.js';
+import { ancillaryFails, ancillaryLoad, DEFAULT_SEMANTICS, type AncillaryContext, type RunOptions } from './context.js';
+import { decode, Op, type Decoded } from './interpreter-decode.js';
 
 /**
  * Thrown when a Program cannot run at all: an opcode that no BPF machine
@@ -46,7 +51,8 @@ export interface RunResult {
  * interpret(prog, frame, 1514, { semantics: 'bsd' })    // as libpcap's bpf_filter()
  */
 export function interpret(prog: Program, packet: Uint8Array, wireLength?: number, options?: RunOptions): number {
-  return execute(prog, packet, wireLength ?? packet.length, options, null);
+  const cache = (options?.semantics ?? DEFAULT_SEMANTICS) === 'linux' ? LINUX : BSD;
+  return execute(cache.get(prog), packet, wireLength ?? packet.length, options?.context);
 }
 
 /**
@@ -57,159 +63,244 @@ export function interpret(prog: Program, packet: Uint8Array, wireLength?: number
  * const { result, executed } = interpretCounted(prog, frame); // e.g. { result: 65535, executed: 3 }
  */
 export function interpretCounted(prog: Program, packet: Uint8Array, wireLength?: number, options?: RunOptions): RunResult {
-  const counter = { executed: 0 };
-  const result = execute(prog, packet, wireLength ?? packet.length, options, counter);
-  return { result, executed: counter.executed };
+  const cache = (options?.semantics ?? DEFAULT_SEMANTICS) === 'linux' ? LINUX_COUNTED : BSD_COUNTED;
+  const d = cache.get(prog);
+  const outer = counted; // a run nested in this one (from a context callback) counts apart
+  counted = 0;
+  try {
+    const result = execute(d, packet, wireLength ?? packet.length, options?.context);
+    return { result, executed: counted };
+  } finally {
+    counted = outer;
+  }
 }
 
-/** Reads `size` bytes big-endian at `at`, or returns -1 when they are not all in the packet. */
-function loadBytes(p: Uint8Array, at: number, size: number): number {
-  if (at < 0 || at + size > p.length) return -1;
-  if (size === 4) return ((p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3]) >>> 0;
-  if (size === 2) return (p[at] << 8) | p[at + 1];
-  return p[at];
-}
+/** Instructions executed so far by the current counted run (Count slots add to it). */
+let counted = 0;
 
 /**
- * A load at a signed offset as Linux's bpf_skb_load_helper does it: negative
- * offsets address from the network header (SKF_NET_OFF) or the link header
- * (SKF_LL_OFF, the start of the data here); other negative offsets fail.
+ * Decodings of frozen Programs for one semantics, counted or not. A Program
+ * that is not frozen (or holds an instruction that is not) could change
+ * between two runs, so it is decoded afresh on every run and never remembered.
  */
-function loadLinux(p: Uint8Array, off: number, size: number, ctx: AncillaryContext | undefined): number {
-  if (off >= 0) return loadBytes(p, off, size);
-  if (off >= SKF_NET_OFF) {
-    const net = ctx?.networkOffset;
-    return net === undefined ? -1 : loadBytes(p, net + (off - SKF_NET_OFF), size);
+class Decodings {
+  private readonly byProgram = new WeakMap<Program, Decoded>();
+  // The last decoding handed out, checked before the WeakMap: a loop over packets asks for
+  // the same Program every time, and comparing a pointer is several times cheaper than a
+  // WeakMap lookup. It keeps that one (frozen) Program alive until another one runs.
+  private lastProgram: Program | undefined = undefined;
+  private lastDecoded: Decoded | undefined = undefined;
+
+  constructor(private readonly linux: boolean, private readonly counted: boolean) {}
+
+  get(prog: Program): Decoded {
+    if (prog === this.lastProgram) return this.lastDecoded!;
+    let d = this.byProgram.get(prog);
+    if (d === undefined) {
+      d = decode(prog, this.linux, this.counted);
+      if (!d.cacheable) return d;
+      this.byProgram.set(prog, d);
+    }
+    this.lastProgram = prog;
+    this.lastDecoded = d;
+    return d;
   }
-  if (off >= SKF_LL_OFF) return ctx?.noLinkHeader ? -1 : loadBytes(p, off - SKF_LL_OFF, size);
-  return -1;
 }
 
-const SIZE_BYTES = [4, 2, 1, 0];
+const BSD = new Decodings(false, false);
+const LINUX = new Decodings(true, false);
+const BSD_COUNTED = new Decodings(false, true);
+const LINUX_COUNTED = new Decodings(true, true);
+
+/**
+ * M[], shared by all runs instead of allocated per run. Only a run of a
+ * Program that uses M[] takes it, and marks it busy while it runs: a run that
+ * starts while it is busy (a context getter or `random()` that calls
+ * `interpret`, say) gets a fresh M[] of its own.
+ */
+const SCRATCH = new Int32Array(16);
+let scratchBusy = false;
+
+function execute(d: Decoded, p: Uint8Array, wirelen: number, ctx: AncillaryContext | undefined): number {
+  const reads = d.scratchReads;
+  if (reads === null) return run(d, p, wirelen, ctx, SCRATCH); // which it never touches
+  if (scratchBusy) return run(d, p, wirelen, ctx, new Int32Array(16));
+  scratchBusy = true;
+  try {
+    for (let i = 0; i < reads.length; i++) SCRATCH[reads[i]] = 0;
+    return run(d, p, wirelen, ctx, SCRATCH);
+  } finally {
+    scratchBusy = false;
+  }
+}
 
 /** Backward jumps (BSD semantics only) allowed in one run before it is declared a non-terminating loop. */
 const MAX_BACKWARD_JUMPS = 1_000_000;
 
-function execute(prog: Program, p: Uint8Array, wirelen: number, options: RunOptions | undefined, counter: { executed: number } | null): number {
-  const linux = (options?.semantics ?? DEFAULT_SEMANTICS) === 'linux';
-  const ctx = options?.context;
-  const mem = new Uint32Array(16);
-  const n = prog.length;
+/**
+ * The machine. A and X are kept as signed 32-bit numbers (what V8 keeps in a
+ * register) and made unsigned where it matters: comparisons, division, the
+ * result. A failed load or a division by zero returns 0. Packet words are
+ * composed inline rather than by a helper: a call to a module function costs
+ * a check that the binding still holds it.
+ */
+function run(d: Decoded, p: Uint8Array, wirelen: number, ctx: AncillaryContext | undefined, mem: Int32Array): number {
+  const c = d.code;
+  const len = p.length;
   let a = 0;
   let x = 0;
-  let pc = 0;
-  let executed = 0;
+  let pc = 0; // where the next slot starts in c: 4 numbers per slot
   let backward = 0;
   for (;;) {
-    if (pc >= n || pc < 0) {
-      if (counter) counter.executed = executed;
-      throw new InterpretError(pc, `control runs past the end of the ${n}-instruction program`);
+    // The mask changes nothing (offsets stay below 2^30) but tells V8 that i + 7 cannot
+    // overflow, which spares a check on every access to c.
+    const i = pc & 0x3ffffffc;
+    const k = c[i + 1];
+    pc = i + 4;
+    switch (c[i]) {
+      case Op.RetK: return k >>> 0;
+      case Op.RetA: return a >>> 0;
+      case Op.RetZero: return 0;
+      case Op.LdImm: a = k; break;
+      case Op.LdxImm: x = k; break;
+      case Op.LdMem: a = mem[k]; break;
+      case Op.LdxMem: x = mem[k]; break;
+      case Op.St: mem[k] = a; break;
+      case Op.Stx: mem[k] = x; break;
+      case Op.LdLen: a = wirelen | 0; break;
+      case Op.LdxLen: x = wirelen | 0; break;
+      case Op.LdW: if (k > len - 4) return 0; a = (p[k] << 24) | (p[k + 1] << 16) | (p[k + 2] << 8) | p[k + 3]; break;
+      case Op.LdH: if (k > len - 2) return 0; a = (p[k] << 8) | p[k + 1]; break;
+      case Op.LdB: if (k >= len) return 0; a = p[k]; break;
+      case Op.LdWInd: {
+        const at = (x + k) | 0;
+        if (at >= 0 && at <= len - 4) { a = (p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3]; break; }
+        const v = loadLinux(p, at, 4, ctx);
+        if (v < 0) return 0;
+        a = v | 0;
+        break;
+      }
+      case Op.LdHInd: {
+        const at = (x + k) | 0;
+        if (at >= 0 && at <= len - 2) { a = (p[at] << 8) | p[at + 1]; break; }
+        a = loadLinux(p, at, 2, ctx);
+        if (a < 0) return 0;
+        break;
+      }
+      case Op.LdBInd: {
+        const at = (x + k) | 0;
+        if (at >= 0 && at < len) { a = p[at]; break; }
+        a = loadLinux(p, at, 1, ctx);
+        if (a < 0) return 0;
+        break;
+      }
+      // libpcap adds X (unsigned) and k without wrapping: X of 2^31 or more is beyond any packet.
+      case Op.LdWIndBsd: {
+        if (x < 0 || x > len - 4 - k) return 0;
+        const at = x + k;
+        a = (p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3];
+        break;
+      }
+      case Op.LdHIndBsd: { if (x < 0 || x > len - 2 - k) return 0; const at = x + k; a = (p[at] << 8) | p[at + 1]; break; }
+      case Op.LdBIndBsd: if (x < 0 || x > len - 1 - k) return 0; a = p[x + k]; break;
+      case Op.LdxMsh: if (k >= len) return 0; x = (p[k] & 0xf) << 2; break;
+      case Op.LdNeg: {
+        const size = c[i + 2];
+        const v = loadLinux(p, k, size === 0 ? 1 : size, ctx);
+        if (v < 0) return 0;
+        if (size === 0) x = (v & 0xf) << 2; else a = v | 0;
+        break;
+      }
+      case Op.LdAnc: if (ancillaryFails(k, ctx)) return 0; a = ancillaryLoad(k, p, a >>> 0, x >>> 0, ctx) | 0; break;
+      case Op.AddK: a = (a + k) | 0; break;
+      case Op.AddX: a = (a + x) | 0; break;
+      case Op.SubK: a = (a - k) | 0; break;
+      case Op.SubX: a = (a - x) | 0; break;
+      case Op.MulK: a = Math.imul(a, k); break;
+      case Op.MulX: a = Math.imul(a, x); break;
+      case Op.DivK: a = ((a >>> 0) / (k >>> 0)) | 0; break; // k is never 0 here; | 0 truncates
+      case Op.DivX: if (x === 0) return 0; a = ((a >>> 0) / (x >>> 0)) | 0; break;
+      case Op.ModK: a = ((a >>> 0) % (k >>> 0)) | 0; break;
+      case Op.ModX: if (x === 0) return 0; a = ((a >>> 0) % (x >>> 0)) | 0; break;
+      case Op.OrK: a |= k; break;
+      case Op.OrX: a |= x; break;
+      case Op.AndK: a &= k; break;
+      case Op.AndX: a &= x; break;
+      case Op.XorK: a ^= k; break;
+      case Op.XorX: a ^= x; break;
+      case Op.LshK: a <<= k; break;
+      case Op.LshX: a <<= x; break;
+      case Op.RshK: a = (a >>> k) | 0; break;
+      case Op.RshX: a = (a >>> x) | 0; break;
+      case Op.LshXBsd: a = (x >>> 0) >= 32 ? 0 : a << x; break;
+      case Op.RshXBsd: a = (x >>> 0) >= 32 ? 0 : (a >>> x) | 0; break;
+      case Op.Neg: a = -a | 0; break;
+      case Op.Tax: x = a; break;
+      case Op.Txa: a = x; break;
+      case Op.Ja: pc = c[i + 2]; break;
+      case Op.JaBack:
+        if (++backward > MAX_BACKWARD_JUMPS) throw new InterpretError(k, `more than ${MAX_BACKWARD_JUMPS} backward jumps: the program does not terminate`);
+        pc = c[i + 2];
+        break;
+      case Op.JeqK: pc = a === k ? c[i + 2] : c[i + 3]; break;
+      case Op.JeqX: pc = a === x ? c[i + 2] : c[i + 3]; break;
+      case Op.JgtK: pc = (a >>> 0) > (k >>> 0) ? c[i + 2] : c[i + 3]; break;
+      case Op.JgtX: pc = (a >>> 0) > (x >>> 0) ? c[i + 2] : c[i + 3]; break;
+      case Op.JgeK: pc = (a >>> 0) >= (k >>> 0) ? c[i + 2] : c[i + 3]; break;
+      case Op.JgeX: pc = (a >>> 0) >= (x >>> 0) ? c[i + 2] : c[i + 3]; break;
+      case Op.JsetK: pc = (a & k) !== 0 ? c[i + 2] : c[i + 3]; break;
+      case Op.JsetX: pc = (a & x) !== 0 ? c[i + 2] : c[i + 3]; break;
+      // A load fused with the jump in the next slot (interpreter-decode.ts: FUSED).
+      case Op.LdWJeqK:
+        if (k > len - 4) return 0;
+        a = (p[k] << 24) | (p[k + 1] << 16) | (p[k + 2] << 8) | p[k + 3];
+        pc = a === c[i + 5] ? c[i + 6] : c[i + 7];
+        break;
+      case Op.LdHJeqK: if (k > len - 2) return 0; a = (p[k] << 8) | p[k + 1]; pc = a === c[i + 5] ? c[i + 6] : c[i + 7]; break;
+      case Op.LdBJeqK: if (k >= len) return 0; a = p[k]; pc = a === c[i + 5] ? c[i + 6] : c[i + 7]; break;
+      case Op.LdHJsetK: if (k > len - 2) return 0; a = (p[k] << 8) | p[k + 1]; pc = (a & c[i + 5]) !== 0 ? c[i + 6] : c[i + 7]; break;
+      case Op.LdHIndJeqK: {
+        const at = (x + k) | 0;
+        if (at >= 0 && at <= len - 2) a = (p[at] << 8) | p[at + 1];
+        else if ((a = loadLinux(p, at, 2, ctx)) < 0) return 0;
+        pc = a === c[i + 5] ? c[i + 6] : c[i + 7];
+        break;
+      }
+      case Op.LdHIndBsdJeqK: {
+        if (x < 0 || x > len - 2 - k) return 0;
+        const at = x + k;
+        a = (p[at] << 8) | p[at + 1];
+        pc = a === c[i + 5] ? c[i + 6] : c[i + 7];
+        break;
+      }
+      case Op.Count: counted++; break;
+      case Op.Throw: {
+        const fault = d.faults.get(i)!;
+        throw new InterpretError(fault.index, fault.reason);
+      }
     }
-    const ins = prog[pc];
-    const k = ins.k;
-    executed++;
-    switch (ins.code) {
-      case 0x06: // ret #k
-        if (counter) counter.executed = executed;
-        return k;
-      case 0x16: // ret a
-        if (counter) counter.executed = executed;
-        return a >>> 0;
-      case 0x00: a = k; break; // ld #k
-      case 0x01: x = k; break; // ldx #k
-      case 0x60: if (k >= 16) throw new InterpretError(pc, `scratch index ${k} out of range`); a = mem[k]; break;
-      case 0x61: if (k >= 16) throw new InterpretError(pc, `scratch index ${k} out of range`); x = mem[k]; break;
-      case 0x02: if (k >= 16) throw new InterpretError(pc, `scratch index ${k} out of range`); mem[k] = a; break;
-      case 0x03: if (k >= 16) throw new InterpretError(pc, `scratch index ${k} out of range`); mem[k] = x; break;
-      case 0x80: a = wirelen >>> 0; break; // ld #pktlen
-      case 0x81: x = wirelen >>> 0; break; // ldx #pktlen
-      case 0x20: case 0x28: case 0x30: { // ld[hb] [k]
-        const size = SIZE_BYTES[(ins.code >> 3) & 3];
-        let v: number;
-        if (linux) {
-          const field = ancillaryField(k);
-          v = field < 0 ? loadLinux(p, k | 0, size, ctx) : ancillaryFails(field, ctx) ? -1 : ancillaryLoad(field, p, a, x, ctx);
-        } else {
-          v = k > p.length - size ? -1 : loadBytes(p, k, size);
-        }
-        if (v < 0) { if (counter) counter.executed = executed; return 0; }
-        a = v;
-        break;
-      }
-      case 0x40: case 0x48: case 0x50: { // ld[hb] [x+k]
-        const size = SIZE_BYTES[(ins.code >> 3) & 3];
-        let v: number;
-        if (linux) {
-          v = loadLinux(p, (x + k) | 0, size, ctx);
-        } else {
-          // libpcap checks k and X separately, so X + k never wraps around to a small offset.
-          v = k > p.length || x > p.length - k ? -1 : loadBytes(p, x + k, size);
-        }
-        if (v < 0) { if (counter) counter.executed = executed; return 0; }
-        a = v;
-        break;
-      }
-      case 0xb1: { // ldxb 4*([k]&0xf)
-        const v = linux ? loadLinux(p, k | 0, 1, ctx) : loadBytes(p, k, 1);
-        if (v < 0) { if (counter) counter.executed = executed; return 0; }
-        x = (v & 0xf) << 2;
-        break;
-      }
-      case 0x04: a = (a + k) >>> 0; break;
-      case 0x0c: a = (a + x) >>> 0; break;
-      case 0x14: a = (a - k) >>> 0; break;
-      case 0x1c: a = (a - x) >>> 0; break;
-      case 0x24: a = Math.imul(a, k) >>> 0; break;
-      case 0x2c: a = Math.imul(a, x) >>> 0; break;
-      case 0x34:
-        if (k === 0) { if (counter) counter.executed = executed; return 0; }
-        a = Math.floor((a >>> 0) / k) >>> 0; break;
-      case 0x3c:
-        if (x === 0) { if (counter) counter.executed = executed; return 0; }
-        a = Math.floor((a >>> 0) / (x >>> 0)) >>> 0; break;
-      case 0x94:
-        if (k === 0) { if (counter) counter.executed = executed; return 0; }
-        a = ((a >>> 0) % k) >>> 0; break;
-      case 0x9c:
-        if (x === 0) { if (counter) counter.executed = executed; return 0; }
-        a = ((a >>> 0) % (x >>> 0)) >>> 0; break;
-      case 0x44: a = (a | k) >>> 0; break;
-      case 0x4c: a = (a | x) >>> 0; break;
-      case 0x54: a = (a & k) >>> 0; break;
-      case 0x5c: a = (a & x) >>> 0; break;
-      case 0xa4: a = (a ^ k) >>> 0; break;
-      case 0xac: a = (a ^ x) >>> 0; break;
-      // Linux takes a shift count modulo 32 (its interpreter masks with & 31, and so do the
-      // x86-64 and arm64 JITs); libpcap 1.10 gives 0 for a count in X of 32 or more, and its
-      // shift by a constant (which bpf_validate lets through) compiles to a masking x86 shift.
-      case 0x64: a = (a << (k & 31)) >>> 0; break;
-      case 0x6c: a = !linux && x >= 32 ? 0 : (a << (x & 31)) >>> 0; break;
-      case 0x74: a = a >>> (k & 31); break;
-      case 0x7c: a = !linux && x >= 32 ? 0 : a >>> (x & 31); break;
-      case 0x84: a = (-a) >>> 0; break; // neg
-      case 0x07: x = a; break; // tax
-      case 0x87: a = x; break; // txa
-      case 0x05: // ja
-        if (linux) { pc += k; break; }
-        // libpcap sign-extends k: "ip6 protochain" compiles to a loop with a backward jump.
-        pc += k | 0;
-        if ((k | 0) < 0 && ++backward > MAX_BACKWARD_JUMPS) {
-          if (counter) counter.executed = executed;
-          throw new InterpretError(pc - (k | 0), `more than ${MAX_BACKWARD_JUMPS} backward jumps: the program does not terminate`);
-        }
-        break;
-      case 0x15: pc += a === k ? ins.jt : ins.jf; break;
-      case 0x1d: pc += a === x ? ins.jt : ins.jf; break;
-      case 0x25: pc += a > k ? ins.jt : ins.jf; break;
-      case 0x2d: pc += a > x ? ins.jt : ins.jf; break;
-      case 0x35: pc += a >= k ? ins.jt : ins.jf; break;
-      case 0x3d: pc += a >= x ? ins.jt : ins.jf; break;
-      case 0x45: pc += (a & k) !== 0 ? ins.jt : ins.jf; break;
-      case 0x4d: pc += (a & x) !== 0 ? ins.jt : ins.jf; break;
-      default:
-        if (counter) counter.executed = executed;
-        throw new InterpretError(pc, `opcode 0x${ins.code.toString(16).padStart(2, '0')} is not a classic BPF instruction`);
-    }
-    pc++;
   }
+}
+
+/**
+ * A Linux load that the fast paths did not take: at a negative offset, as
+ * bpf_skb_load_helper does it, the network header (SKF_NET_OFF) or the link
+ * header (SKF_LL_OFF, the start of the data here) are the base; other
+ * negative offsets fail, and so do loads beyond the packet. Returns the
+ * unsigned value, or -1.
+ */
+function loadLinux(p: Uint8Array, off: number, size: number, ctx: AncillaryContext | undefined): number {
+  let at = off;
+  if (off < SKF_LL_OFF) return -1;
+  if (off < SKF_NET_OFF) {
+    if (ctx?.noLinkHeader) return -1;
+    at = off - SKF_LL_OFF;
+  } else if (off < 0) {
+    const net = ctx?.networkOffset;
+    if (net === undefined) return -1;
+    at = net + (off - SKF_NET_OFF);
+  }
+  if (at < 0 || at + size > p.length) return -1;
+  if (size === 4) return ((p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3]) >>> 0;
+  return size === 2 ? (p[at] << 8) | p[at + 1] : p[at];
 }
