@@ -8,6 +8,16 @@
  * `break L_T` is a forward goto. The blocks are widened to the left until
  * they nest properly. When they nest too deeply for V8's parser, the body
  * falls back to a `switch` dispatch loop over the jump targets.
+ *
+ * The hot path is kept short, because over a large batch the CPU keeps only
+ * a few packets' loads in flight and every instruction and every
+ * mispredicted branch per packet shows: a length check is raised to the
+ * largest length below which the Program is sure to return 0 anyway, so one
+ * check covers the loads that follow it; a decision whose two sides both
+ * return a constant becomes arithmetic on the comparison instead of a
+ * branch; and the batch loop runs several packets per iteration, so V8's
+ * per-iteration checks of the typed arrays are shared. `CodegenTuning`
+ * switches each of these off, for the tests and for A/B measurements.
  */
 import {
   BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ,
@@ -22,6 +32,38 @@ import { ancillaryField, type Semantics } from './context.js';
 
 /** The three function shapes the JIT emits. */
 export type JitShape = 'packet' | 'batch-values' | 'batch-indices';
+
+/**
+ * Switches for the code shapes, all on by default; the tests and the A/B
+ * measurements turn them off to compare against the plain shape.
+ */
+export interface CodegenTuning {
+  /** Raise each length check to cover the loads after it (see `zeroBelow`). */
+  mergeChecks: boolean;
+  /** A conditional jump to two constant returns becomes a branchless select. */
+  selects: boolean;
+  /** The batch loop counts accepted packets without a branch. */
+  branchlessCount: boolean;
+  /**
+   * Which batch loads of 2 and 4 bytes go through a DataView over the whole
+   * buffer instead of being composed from bytes: 'all' (the default: one
+   * bounds check and one byte swap per load, and in the unrolled loop the
+   * view's own checks are shared by the packets of an iteration), 'none', or
+   * 'auto' (the view only for Programs that load a 4-byte word, which
+   * measured best before the loop was unrolled).
+   */
+  dataView: 'auto' | 'all' | 'none';
+  /**
+   * Most packets per iteration of the batch loop; fewer for long Programs,
+   * so that copies × live instructions stays within UNROLL_BUDGET.
+   */
+  unroll: number;
+}
+
+const DEFAULT_TUNING: CodegenTuning = { mergeChecks: true, selects: true, branchlessCount: true, dataView: 'all', unroll: 8 };
+
+/** Instructions (live ones, times copies) an unrolled batch loop may hold; beyond it the source only grows. */
+export const UNROLL_BUDGET = 512;
 
 /** Deepest block nesting emitted as labelled blocks; deeper Programs use the dispatch loop. */
 export const MAX_BLOCK_NESTING = 400;
@@ -48,6 +90,8 @@ interface Emit {
   ret(expr: string): string;
   /** Statement that jumps forward to instruction `target`. */
   jump(target: number): string;
+  /** Per instruction: a decision between two constant returns, emitted as a select. */
+  selects: boolean[];
 }
 
 /** The source of a function `(...params) => number` and its parameter names. */
@@ -58,15 +102,30 @@ export interface GeneratedSource {
   layout: 'blocks' | 'dispatch';
 }
 
+/** Successors of instruction i in the code as emitted. */
+type Successors = (i: number) => number[];
+
 /** Instructions reachable from the entry, as a boolean per index. */
-function reachable(prog: Program): boolean[] {
+function reachable(prog: Program, next: Successors): boolean[] {
   const seen = new Array<boolean>(prog.length).fill(false);
   seen[0] = prog.length > 0;
   for (let i = 0; i < prog.length; i++) {
     if (!seen[i]) continue;
-    for (const t of successors(prog, i)) if (t < prog.length) seen[t] = true;
+    for (const t of next(i)) if (t < prog.length) seen[t] = true;
   }
   return seen;
+}
+
+/**
+ * The conditional jumps emitted as selects: both targets (through `ja`s)
+ * return constants, so the jump itself returns and the targets need no code
+ * unless something else reaches them.
+ */
+function selectable(prog: Program, enabled: boolean): boolean[] {
+  return prog.map((x, i) => {
+    if (!enabled || bpfClass(x.code) !== BPF_JMP || bpfOp(x.code) === BPF_JA || x.jt === x.jf) return false;
+    return constantReturn(prog, i + 1 + x.jt) !== undefined && constantReturn(prog, i + 1 + x.jf) !== undefined;
+  });
 }
 
 function successors(prog: Program, i: number): number[] {
@@ -83,11 +142,11 @@ function successors(prog: Program, i: number): number[] {
  * block [start, T) where start is widened until all blocks nest. Returns the
  * starts by target, and the deepest nesting.
  */
-function planBlocks(prog: Program, live: boolean[]): { starts: Map<number, number>; depth: number } {
+function planBlocks(prog: Program, live: boolean[], next: Successors): { starts: Map<number, number>; depth: number } {
   const first = new Map<number, number>();
   for (let i = 0; i < prog.length; i++) {
     if (!live[i] || bpfClass(prog[i].code) !== BPF_JMP) continue;
-    for (const t of successors(prog, i)) {
+    for (const t of next(i)) {
       if (t === i + 1) continue;
       if (!first.has(t)) first.set(t, i);
     }
@@ -122,20 +181,30 @@ function planBlocks(prog: Program, live: boolean[]): { starts: Map<number, numbe
  * const src = generateSource(program([{ code: 0x06, jt: 0, jf: 0, k: 1 }]), 'bsd', 'packet');
  * new Function(...src.params, src.body);
  */
-export function generateSource(prog: Program, semantics: Semantics, shape: JitShape, forceLayout?: 'blocks' | 'dispatch'): GeneratedSource {
-  const live = reachable(prog);
-  const { starts, depth } = planBlocks(prog, live);
+export function generateSource(
+  prog: Program, semantics: Semantics, shape: JitShape, forceLayout?: 'blocks' | 'dispatch', tuning: Partial<CodegenTuning> = {},
+): GeneratedSource {
+  const tune = { ...DEFAULT_TUNING, ...tuning };
+  const selects = selectable(prog, tune.selects);
+  const next: Successors = (i) => (selects[i] ? [] : successors(prog, i));
+  const live = reachable(prog, next);
+  const loadsWord = prog.some((x, i) => live[i] && readsPacketAt(x) && sizeOf(x.code) === 4);
+  const viaView = shape !== 'packet' && (tune.dataView === 'all' || (tune.dataView === 'auto' && loadsWord));
+  const { starts, depth } = planBlocks(prog, live, next);
   const layout = forceLayout ?? (depth > MAX_BLOCK_NESTING ? 'dispatch' : 'blocks');
   const batch = shape !== 'packet';
   const emit: Emit = {
     byte: batch ? (off) => `p[o + ${off}]` : (off) => `p[${off}]`,
-    word: batch && USE_DATAVIEW ? batchWord : (size, at) => byteLoad(size, (d) => (at === 't' ? (d ? `t + ${d}` : 't') : num(at + d)), emit),
+    word: (size, at) => (viaView
+      ? batchWord(size, at)
+      : byteLoad(size, (d) => (at === 't' ? (d ? `t + ${d}` : 't') : num(at + d)), emit)),
     base: batch ? 'o' : '0',
     ret: batch ? (e) => `{ r = ${e}; break P; }` : (e) => `return ${e};`,
     jump: layout === 'blocks' ? (t) => `break L${num(t)};` : (t) => `{ pc = ${num(t)}; continue D; }`,
+    selects,
   };
 
-  const present = provenLengths(prog, live, semantics);
+  const checks = lengthChecks(prog, live, semantics, tune.mergeChecks, next);
   const usesMem = new Set<number>();
   let usesLen = false;
   let readsPacket = false;
@@ -146,7 +215,7 @@ export function generateSource(prog: Program, semantics: Semantics, shape: JitSh
     if ((cls === BPF_LD || cls === BPF_LDX) && bpfMode(x.code) === BPF_MEM) usesMem.add(x.k);
     if (cls === BPF_ST || cls === BPF_STX) usesMem.add(x.k);
     if ((cls === BPF_LD || cls === BPF_LDX) && bpfMode(x.code) === BPF_LEN) usesLen = true;
-    if ((cls === BPF_LD || cls === BPF_LDX) && [BPF_ABS, BPF_IND, BPF_MSH].includes(bpfMode(x.code))) readsPacket = true;
+    if (readsPacketAt(x)) readsPacket = true;
   }
 
   const lines: string[] = [];
@@ -164,7 +233,7 @@ export function generateSource(prog: Program, semantics: Semantics, shape: JitSh
     } else if (starts.has(i) || i === 0) {
       lines.push(`case ${num(i)}:`);
     }
-    if (live[i]) lines.push(instruction(prog, i, semantics, emit, present[i]));
+    if (live[i]) lines.push(instruction(prog, i, semantics, emit, checks[i]));
   }
 
   const mem = [...usesMem].sort((a, b) => a - b).map((k) => `m${num(k)} = 0`);
@@ -177,49 +246,107 @@ export function generateSource(prog: Program, semantics: Semantics, shape: JitSh
     const head = `${readsPacket || usesLen ? 'const c = p.length;\n' : ''}${usesLen ? 'if (w === undefined) w = c;\n' : ''}let ${regs};\n`;
     return { params: PACKET_PARAMS, body: `'use strict';\n${head}${program}\nreturn 0;`, layout };
   }
+  // `(r !== 0) | 0` is a setcc, not a branch: which packets match is data, and a
+  // mispredicted branch here costs more than the add.
   const store = shape === 'batch-values'
-    ? 'out[i] = r;\nif (r !== 0) k++;'
-    : 'if (r !== 0) out[k++] = i;';
-  const body = `'use strict';
-const dl = p.length;
-${USE_DATAVIEW ? 'const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);\n' : ''}let k = 0;
-for (let i = 0; i < n; i++) {
-${readsPacket ? 'const o = offs[i], c = caps[i];\nif (o + c > dl) return -1 - i;\n' : ''}${usesLen ? 'const w = wires[i];\n' : ''}let ${regs}, r = 0;
+    ? (tune.branchlessCount ? 'out[q] = r;\nk += (r !== 0) | 0;' : 'out[q] = r;\nif (r !== 0) k++;')
+    : 'if (r !== 0) out[k++] = q;';
+  // One packet, number q.
+  const packet = `${readsPacket ? 'const o = offs[q], c = caps[q];\nif (o + c > dl) return -1 - q;\n' : ''}${usesLen ? 'const w = wires[q];\n' : ''}let ${regs}, r = 0;
 P: {
 ${program}
 }
-${store}
+${store}`;
+  const liveCount = live.filter(Boolean).length;
+  let copies = 1;
+  while (copies * 2 <= tune.unroll && copies * 2 * liveCount <= UNROLL_BUDGET) copies *= 2;
+  // V8 re-checks each typed array's map and reloads its data pointer and
+  // length once per loop iteration; with several packets per iteration those
+  // loads are shared, and the CPU gets more packets' loads in flight.
+  const loop = copies === 1
+    ? `for (let i = 0; i < n; i++) {\nconst q = i;\n${packet}\n}`
+    : `let i = 0;
+for (; i + ${num(copies)} <= n; i += ${num(copies)}) {
+${Array.from({ length: copies }, (_, j) => `{\nconst q = i + ${num(j)};\n${packet}\n}`).join('\n')}
 }
+for (; i < n; i++) {\nconst q = i;\n${packet}\n}`;
+  const body = `'use strict';
+const dl = p.length;
+${viaView && readsPacket ? 'const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);\n' : ''}let k = 0;
+${loop}
 return k;`;
   return { params: BATCH_PARAMS, body, layout };
 }
 
+/** Bytes an absolute load (ld/ldx abs, ldx msh) needs in the packet, or 0 for other instructions and Linux's negative offsets. */
+function absoluteNeed(x: Program[number], semantics: Semantics): number {
+  const cls = bpfClass(x.code);
+  if (cls !== BPF_LD && cls !== BPF_LDX) return 0;
+  if (semantics === 'linux' && (x.k | 0) < 0) return 0;
+  const mode = bpfMode(x.code);
+  if (mode === BPF_ABS) return x.k + sizeOf(x.code);
+  if (mode === BPF_MSH) return x.k + 1;
+  return 0;
+}
+
 /**
- * For each instruction, how many leading packet bytes are known to be present
- * when it runs: every path to it passed a bounds check at least that large.
- * Loads within that length need no check of their own.
+ * For each instruction, the packet length below which the Program, run from
+ * there, is sure to return 0: a load needing L bytes returns 0 below L, a
+ * `ret #0` returns 0 whatever the length (Infinity), a branch is only as sure
+ * as its weaker side. Filters have no side effects, so returning 0 as soon
+ * as the length is known to be too short gives the same answer as running on
+ * to the load that would fail. Classic BPF jumps forward only: one backward pass.
  */
-function provenLengths(prog: Program, live: boolean[], semantics: Semantics): number[] {
+function zeroBelow(prog: Program, live: boolean[], semantics: Semantics, next: Successors): number[] {
+  const zb = new Array<number>(prog.length).fill(0);
+  for (let i = prog.length - 1; i >= 0; i--) {
+    if (!live[i]) continue;
+    const x = prog[i];
+    const cls = bpfClass(x.code);
+    if (cls === BPF_RET) {
+      const rv = bpfRval(x.code);
+      zb[i] = rv !== BPF_A && rv !== BPF_X && x.k === 0 ? Infinity : 0;
+      continue;
+    }
+    let after = Infinity;
+    const targets = next(i);
+    // A select returns one of its constants: sure to be 0 only if both are.
+    if (targets.length === 0) after = constantReturn(prog, i + 1 + x.jt) === 0 && constantReturn(prog, i + 1 + x.jf) === 0 ? Infinity : 0;
+    for (const t of targets) after = Math.min(after, zb[t]);
+    zb[i] = Math.max(absoluteNeed(x, semantics), after);
+  }
+  return zb;
+}
+
+/**
+ * For each instruction, the length its own bounds check tests (0: none).
+ * A forward pass tracks how many leading bytes every path to an instruction
+ * has already proven present; a load within that needs no check. With
+ * `merge`, a check tests the length below which the Program returns 0 anyway
+ * (`zeroBelow`), so it also proves the bytes of the loads that follow it: in
+ * `tcp port 80` one `c < 24` at the EtherType covers the IPv4 path.
+ */
+function lengthChecks(prog: Program, live: boolean[], semantics: Semantics, merge: boolean, next: Successors): number[] {
+  const zb = merge ? zeroBelow(prog, live, semantics, next) : [];
   const atEntry = new Array<number>(prog.length).fill(Infinity);
+  const check = new Array<number>(prog.length).fill(0);
   if (prog.length > 0) atEntry[0] = 0;
   for (let i = 0; i < prog.length; i++) {
     if (!live[i]) continue;
-    const x = prog[i];
     let after = atEntry[i];
-    const cls = bpfClass(x.code);
-    if (cls === BPF_LD || cls === BPF_LDX) {
-      const mode = bpfMode(x.code);
-      const direct = semantics === 'bsd' || (x.k | 0) >= 0;
-      if (mode === BPF_ABS && direct) after = Math.max(after, x.k + sizeOf(x.code));
-      if (mode === BPF_MSH && direct) after = Math.max(after, x.k + 1);
+    const need = absoluteNeed(prog[i], semantics);
+    if (need > after) {
+      // Infinity: every path from here returns 0; the load's own length is checked as before.
+      check[i] = merge && Number.isFinite(zb[i]) ? Math.max(need, zb[i]) : need;
+      after = check[i];
     }
-    for (const t of successors(prog, i)) if (t < prog.length) atEntry[t] = Math.min(atEntry[t], after);
+    for (const t of next(i)) if (t < prog.length) atEntry[t] = Math.min(atEntry[t], after);
   }
-  return atEntry;
+  return check;
 }
 
-/** Emits one instruction's statement(s); `present` bytes are known to be in the packet. */
-function instruction(prog: Program, i: number, semantics: Semantics, emit: Emit, present: number): string {
+/** Emits one instruction's statement(s); `check` is the length its bounds check tests (0: none needed). */
+function instruction(prog: Program, i: number, semantics: Semantics, emit: Emit, check: number): string {
   const x = prog[i];
   const k = x.k;
   const ks = num(k | 0); // k as a signed 32-bit literal, for int32 arithmetic
@@ -228,9 +355,9 @@ function instruction(prog: Program, i: number, semantics: Semantics, emit: Emit,
     case BPF_RET:
       return emit.ret(bpfRval(x.code) === BPF_A ? 'A >>> 0' : bpfRval(x.code) === BPF_X ? 'X >>> 0' : ku);
     case BPF_LD:
-      return load(x.code, k, 'A', semantics, emit, present);
+      return load(x.code, k, 'A', semantics, emit, check);
     case BPF_LDX:
-      return load(x.code, k, 'X', semantics, emit, present);
+      return load(x.code, k, 'X', semantics, emit, check);
     case BPF_ST:
       return `m${num(k)} = A;`;
     case BPF_STX:
@@ -250,9 +377,6 @@ function unreachableCode(i: number): never {
   throw new RangeError(`JIT: instruction ${i} has an opcode the verifier should have refused`);
 }
 
-/** Batch loads go through a DataView over the whole buffer: one bounds check and one byte swap per word. */
-const USE_DATAVIEW = true;
-
 function batchWord(size: number, at: number | 't'): string {
   const where = at === 't' ? 'o + t' : `o + ${num(at)}`;
   return size === 1 ? `p[${where}]` : size === 2 ? `dv.getUint16(${where})` : `dv.getInt32(${where})`;
@@ -265,12 +389,18 @@ function byteLoad(size: number, at: (d: number) => string, emit: Emit): string {
   return `(${emit.byte(at(0))} << 24 | ${emit.byte(at(1))} << 16 | ${emit.byte(at(2))} << 8 | ${emit.byte(at(3))})`;
 }
 
+/** Whether the instruction loads from the packet (absolute, indirect or msh). */
+function readsPacketAt(x: Program[number]): boolean {
+  const cls = bpfClass(x.code);
+  return (cls === BPF_LD || cls === BPF_LDX) && [BPF_ABS, BPF_IND, BPF_MSH].includes(bpfMode(x.code));
+}
+
 function sizeOf(code: number): number {
   const s = bpfSize(code);
   return s === BPF_W ? 4 : s === BPF_H ? 2 : 1;
 }
 
-function load(code: number, k: number, reg: 'A' | 'X', semantics: Semantics, emit: Emit, present: number): string {
+function load(code: number, k: number, reg: 'A' | 'X', semantics: Semantics, emit: Emit, check: number): string {
   const mode = bpfMode(code);
   switch (mode) {
     case BPF_IMM: return `${reg} = ${num(k | 0)};`;
@@ -280,8 +410,8 @@ function load(code: number, k: number, reg: 'A' | 'X', semantics: Semantics, emi
       if (semantics === 'linux' && (k | 0) < 0) {
         return `t = rt.neg(p, ${emit.base}, c, ${num(k | 0)}, 1, ctx); if (t < 0) ${emit.ret('0')} X = (t & 15) << 2;`;
       }
-      const check = k + 1 <= present ? '' : `if (c <= ${num(k)}) ${emit.ret('0')} `;
-      return `${check}X = (${emit.byte(num(k))} & 15) << 2;`;
+      const guard = check === 0 ? '' : `if (c < ${num(check)}) ${emit.ret('0')} `;
+      return `${guard}X = (${emit.byte(num(k))} & 15) << 2;`;
     }
     case BPF_ABS: {
       const size = sizeOf(code);
@@ -291,8 +421,8 @@ function load(code: number, k: number, reg: 'A' | 'X', semantics: Semantics, emi
         if (field >= 0) return `A = rt.anc(${num(field)}, p, ${emit.base}, c, A, X, ctx) | 0;`;
         return `t = rt.neg(p, ${emit.base}, c, ${num(k | 0)}, ${num(size)}, ctx); if (t < 0) ${emit.ret('0')} A = t | 0;`;
       }
-      const check = k + size <= present ? '' : `if (c < ${num(k + size)}) ${emit.ret('0')} `;
-      return `${check}A = ${emit.word(size, k)};`;
+      const guard = check === 0 ? '' : `if (c < ${num(check)}) ${emit.ret('0')} `;
+      return `${guard}A = ${emit.word(size, k)};`;
     }
     case BPF_IND: {
       const size = sizeOf(code);
@@ -356,8 +486,37 @@ function jump(prog: Program, i: number, emit: Emit): string {
     case BPF_JSET: cond = `(A & ${vs}) !== 0`; negated = `(A & ${vs}) === 0`; break;
     default: return unreachableCode(i);
   }
+  if (emit.selects[i]) return emit.ret(select(cond, constantReturn(prog, t)!, constantReturn(prog, f)!));
   if (f === i + 1) return `if (${cond}) ${emit.jump(t)}`;
   if (t === i + 1) return `if (${negated}) ${emit.jump(f)}`;
   return `if (${cond}) ${emit.jump(t)} ${emit.jump(f)}`;
 }
 
+/** The constant that instruction `j` returns, following unconditional jumps; undefined if it does not simply return one. */
+function constantReturn(prog: Program, j: number): number | undefined {
+  for (let hops = 0; hops < 8 && j < prog.length; hops++) {
+    const x = prog[j];
+    const cls = bpfClass(x.code);
+    if (cls === BPF_RET) {
+      const rv = bpfRval(x.code);
+      return rv === BPF_A || rv === BPF_X ? undefined : x.k >>> 0;
+    }
+    if (cls !== BPF_JMP || bpfOp(x.code) !== BPF_JA) return undefined;
+    j = j + 1 + x.k;
+  }
+  return undefined;
+}
+
+/**
+ * Branchless `cond ? a : b` for constants a and b (unsigned 32-bit), as an
+ * unsigned value. V8 compiles a comparison used as a number to a setcc, and
+ * `0 - bool` to a mask of all ones or zeros, where a `?:` would be a branch
+ * that mispredicts on about every other packet when the decision is data.
+ */
+function select(cond: string, a: number, b: number): string {
+  if (a === b) return num(a);
+  const unsigned = (e: string) => (a > 0x7fffffff || b > 0x7fffffff ? `(${e}) >>> 0` : e);
+  if (b === 0) return unsigned(`(0 - (${cond})) & ${num(a | 0)}`);
+  if (a === 0) return unsigned(`((${cond}) - 1) & ${num(b | 0)}`);
+  return unsigned(`${num(b | 0)} ^ ((0 - (${cond})) & ${num((a ^ b) | 0)})`);
+}

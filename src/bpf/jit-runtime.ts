@@ -26,6 +26,8 @@ export function loadNegative(data: Uint8Array, base: number, caplen: number, off
     if (net === undefined) return -1;
     at = net + (offset - SKF_NET_OFF);
   } else if (offset >= SKF_LL_OFF) {
+    // An skb without a link-layer header (UNIX or UDP sockets) has nothing at SKF_LL_OFF.
+    if (context?.noLinkHeader) return -1;
     at = offset - SKF_LL_OFF;
   } else {
     return -1;

@@ -128,5 +128,6 @@ export function randomContext(r: () => number, seed: number): AncillaryContext {
     vlanTpid: 0x8100, payOffset: Math.floor(r() * 60), random: seeded(seed),
   };
   if (r() < 0.7) ctx.networkOffset = Math.floor(r() * 20);
+  if (r() < 0.2) ctx.noLinkHeader = true;
   return ctx;
 }

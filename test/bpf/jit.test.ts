@@ -87,6 +87,15 @@ test('Linux ancillary loads and negative offsets read the context', () => {
   assert.equal(jit(net, { semantics: 'bsd' })(frame, 40), 0);
   const ll = program([insn(0x30, 0, 0, SKF_LL_OFF + 23), insn(0x16, 0, 0, 0)]);
   assert.equal(jit(ll, { semantics: 'linux' })(frame), 17);
+  // A UNIX or UDP socket's skb has no link-layer header: SKF_LL_OFF loads fail there, as in the interpreter.
+  for (const context of [{ noLinkHeader: true }, { noLinkHeader: true, networkOffset: 0 }]) {
+    assert.equal(jit(ll, { semantics: 'linux' })(frame, 40, context), 0);
+    assert.equal(interpret(ll, frame, 40, { context }), 0);
+    const out = new Uint32Array(1);
+    const run = jitBatch(ll, { semantics: 'linux' });
+    assert.equal(run(frame, Uint32Array.of(0), Uint32Array.of(40), Uint32Array.of(40), 1, out, context), 0);
+    assert.equal(out[0], 0);
+  }
   const xor = program([insn(0x00, 0, 0, 0xf0), insn(0x01, 0, 0, 0x0f), insn(0x20, 0, 0, SKF_AD_OFF + SKF_AD_ALU_XOR_X), insn(0x16, 0, 0, 0)]);
   assert.equal(jit(xor, { semantics: 'linux' })(frame), 0xff);
 });
