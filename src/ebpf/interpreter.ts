@@ -146,6 +146,8 @@ export function runEbpf(prog: EbpfProgram, packet: Uint8Array, options: EbpfRunO
         if (skb.networkOffset === undefined) return undefined;
         at = skb.networkOffset + offset - SKF_NET_OFF;
       } else if (offset >= SKF_LL_OFF) {
+        // No link-layer header (UNIX or UDP sockets): the kernel's mac header pointer is unset and the load fails.
+        if (skb.noLinkHeader) return undefined;
         at = offset - SKF_LL_OFF;
       } else {
         return undefined;
