@@ -35,6 +35,13 @@ export interface CompileOptions {
    * BPF_MAXINSNS (4096), so pass that when the Program is meant for a socket.
    */
   maxInstructions?: number;
+  /**
+   * Default true: the optimizer keeps every result, truncated packets included. False takes
+   * libpcap's assumption that loads succeed (smaller Programs, which accept some truncated
+   * packets the unoptimized one rejects, as libpcap's -O Programs do); see docs/optimizer.md.
+   * `compile('port 80 or port 443', { exactLoads: false })`
+   */
+  exactLoads?: boolean;
 }
 
 function resolveLinkType(expression: string, value: string | number): LinkTypeInfo {
@@ -112,12 +119,13 @@ function generateCfg(expression: string, tree: Expr, options: CompileOptions): {
  *
  * @example
  * const prog = compile('tcp port 80 and not host 10.0.0.1', { linkType: 'EN10MB' });
+ * const loose = compile('port 80 or port 443', { exactLoads: false }); // libpcap's -O assumption
  */
 export function compile(expression: string, options: CompileOptions = {}): Program {
   const generated = generateCfg(expression, parse(expression), options);
   let cfg = generated.cfg;
   // Like libpcap, skip the optimizer when the code has loops or embedded jumps (protochain, geneve).
-  if ((options.optimize ?? true) && !generated.noOptimize) cfg = optimizeCfg(cfg);
+  if ((options.optimize ?? true) && !generated.noOptimize) cfg = optimizeCfg(cfg, { exactLoads: options.exactLoads ?? true });
   let prog: Program;
   try {
     prog = linearize(cfg);

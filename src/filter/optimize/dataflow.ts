@@ -16,7 +16,7 @@ import {
   BPF_MEM, BPF_MOD, BPF_MSH, BPF_NEG, BPF_ST, BPF_STX, BPF_TXA, BPF_X, bpfClass, bpfMode, bpfOp, bpfSize, bpfSrc,
 } from '../../bpf/opcodes.js';
 import { isReturn, topologicalOrder, type Block, type Cfg, type Stmt } from '../cfg.js';
-import { decide, meetFacts, rangeFact, refine, type Fact } from './facts.js';
+import { decide, meetFacts, refine, type Fact } from './facts.js';
 import { absoluteEnd, MEM0, REG_A, REG_X, REGS } from './graph.js';
 import { Values } from './values.js';
 
@@ -92,8 +92,15 @@ export function copyState(s: State): State {
 export function meetStates(values: Values, states: readonly State[]): State {
   if (states.length === 1) return states[0];
   const first = states[0];
-  const regs = first.regs.map((v, r) => (states.every((s) => s.regs[r] === v) ? v : values.fresh()));
-  const extent = Math.min(...states.map((s) => s.extent));
+  // Loops, not map/every/filter: this runs at every join of every sweep.
+  const regs = first.regs.slice();
+  let extent = first.extent;
+  for (let i = 1; i < states.length; i++) {
+    const other = states[i];
+    if (other.extent < extent) extent = other.extent;
+    for (let r = 0; r < REGS; r++) if (regs[r] !== -1 && other.regs[r] !== regs[r]) regs[r] = -1;
+  }
+  for (let r = 0; r < REGS; r++) if (regs[r] === -1) regs[r] = values.fresh();
   const facts: FactEntry[] = [];
   for (const { vn, fact } of first.facts) {
     let met: Fact | undefined = fact;
@@ -103,7 +110,11 @@ export function meetStates(values: Values, states: readonly State[]): State {
     }
     if (met) facts.push({ vn, fact: met });
   }
-  const loaded = first.loaded.filter((vn) => states.every((s) => s.loaded.includes(vn)));
+  let loaded = first.loaded;
+  for (let i = 1; i < states.length; i++) {
+    const theirs = states[i].loaded;
+    if (theirs !== loaded) loaded = loaded.filter((vn) => theirs.includes(vn));
+  }
   return { regs, extent, loaded, facts };
 }
 
@@ -114,16 +125,17 @@ export function meetStates(values: Values, states: readonly State[]): State {
  * factOf(values, state, state.regs[REG_A]).hi
  */
 export function factOf(values: Values, s: State, vn: number): Fact {
-  const known = s.facts.find((e) => e.vn === vn);
-  if (known) return known.fact;
-  const [lo, hi] = values.range(vn);
-  return rangeFact(lo, hi);
+  for (const e of s.facts) if (e.vn === vn) return e.fact;
+  return values.rangeFact(vn);
 }
 
 function loadKind(code: number): string {
   const size = bpfSize(code);
-  const letter = size === BPF_B ? 'b' : size === BPF_H ? 'h' : 'w';
-  return bpfMode(code) === BPF_IND ? `i${letter}` : letter;
+  const indexed = bpfMode(code) === BPF_IND;
+  // Constant strings: this runs for every load of every sweep.
+  if (size === BPF_B) return indexed ? 'ib' : 'b';
+  if (size === BPF_H) return indexed ? 'ih' : 'h';
+  return indexed ? 'iw' : 'w';
 }
 
 function held(s: State, vn: number): boolean {
@@ -216,18 +228,36 @@ export function decideComparison(values: Values, s: State, cmp: Comparison): boo
 
 /**
  * The state along one edge of a comparison: the facts learnt from the
- * outcome added; null when the outcome is impossible in the state.
+ * outcome added; null when the outcome is impossible in the state. With
+ * `reuse`, `s` itself becomes that state (for a caller done with it).
  *
  * @example
  * const onTrue = alongEdge(values, exit, cmp, true);
  */
-export function alongEdge(values: Values, s: State, cmp: Comparison, outcome: boolean): State | null {
-  if (cmp.k === undefined) return copyState(s);
-  const fact = refine(factOf(values, s, cmp.a), cmp.op, cmp.k, outcome);
+export function alongEdge(values: Values, s: State, cmp: Comparison, outcome: boolean, reuse = false): State | null {
+  if (cmp.k === undefined) return reuse ? s : copyState(s);
+  const known = factOf(values, s, cmp.a);
+  const fact = refine(known, cmp.op, cmp.k, outcome);
   if (fact === null) return null;
-  const next = copyState(s);
-  next.facts = [...s.facts.filter((e) => e.vn !== cmp.a), { vn: cmp.a, fact }];
+  const next = reuse ? s : copyState(s);
+  // Nothing learnt: factOf gives the same answer from the shared list.
+  if (fact === known) return next;
+  const facts: FactEntry[] = [];
+  for (const e of s.facts) if (e.vn !== cmp.a) facts.push(e);
+  facts.push({ vn: cmp.a, fact });
+  next.facts = facts;
   return next;
+}
+
+/**
+ * Whether an edge of a comparison can be taken in a state (alongEdge would
+ * not return null), without building the edge's state.
+ *
+ * @example
+ * if (!feasible(values, exit, cmp, true)) … // the true edge is never taken
+ */
+export function feasible(values: Values, s: State, cmp: Comparison, outcome: boolean): boolean {
+  return cmp.k === undefined || refine(factOf(values, s, cmp.a), cmp.op, cmp.k, outcome) !== null;
 }
 
 /** Hooks of a forward sweep. */
@@ -243,19 +273,22 @@ export interface Visitor {
 /**
  * Runs the analysis over the graph in topological order, calling the
  * visitor. Redirected edges must only go to blocks later in the original
- * topological order (a successor of the old target), which keeps every
- * block's incoming states complete when it is reached.
+ * topological order (a successor of the old target or of the branch), which
+ * keeps every block's incoming states complete when it is reached, or to a
+ * bare return (never analysed). `order` is the
+ * graph's topological order when the caller has it already.
  *
  * @example
  * sweep(cfg, new Values(true), { block(b, entry) { … } });
  */
-export function sweep(cfg: Cfg, values: Values, visitor: Visitor): void {
-  const incoming = new Map<Block, State[]>([[cfg.root, [initialState(values)]]]);
-  for (const b of topologicalOrder(cfg)) {
-    const states = incoming.get(b);
+export function sweep(cfg: Cfg, values: Values, visitor: Visitor, order: readonly Block[] = topologicalOrder(cfg)): void {
+  // States waiting at each block, by block id (ids are small and unique within a graph).
+  const incoming: Array<State[] | undefined> = [];
+  incoming[cfg.root.id] = [initialState(values)];
+  for (const b of order) {
+    const states = incoming[b.id];
     if (!states) continue;
-    incoming.delete(b);
-    // A bare return has nothing to analyse; skipping its (often wide) meet keeps sweeps linear.
+    incoming[b.id] = undefined;
     if (isReturn(b) && b.stmts.length === 0) continue;
     const entry = meetStates(values, states);
     visitor.block?.(b, entry);
@@ -265,15 +298,24 @@ export function sweep(cfg: Cfg, values: Values, visitor: Visitor): void {
     const cmp = comparisonOf(values, exit, b);
     const outcome = decideComparison(values, exit, cmp);
     if (outcome !== undefined) visitor.decided?.(b, outcome);
-    for (const side of ['jt', 'jf'] as const) {
+    for (let t = 0; t < 2; t++) {
+      const side = t === 0 ? 'jt' : 'jf';
       if (outcome !== undefined && outcome !== (side === 'jt')) continue;
-      const state = alongEdge(values, exit, cmp, side === 'jt');
+      const to = b[side]!;
+      // Nothing would look at the state of an edge to a bare return.
+      if (!visitor.edge && isReturn(to) && to.stmts.length === 0) continue;
+      // The last edge taken from the block gets the exit state itself: one copy fewer per block.
+      const state = alongEdge(values, exit, cmp, side === 'jt', t === 1 || outcome !== undefined);
       if (state === null) continue;
       const moved = visitor.edge?.(b, side, state);
       if (moved) b[side] = moved;
       const target = b[side]!;
-      const list = incoming.get(target);
-      if (list) list.push(state); else incoming.set(target, [state]);
+      // A bare return has nothing to analyse: holding the thousands of states
+      // an accepting return collects in a long `or` chain, and meeting them,
+      // would only cost time and memory.
+      if (isReturn(target) && target.stmts.length === 0) continue;
+      const list = incoming[target.id];
+      if (list) list.push(state); else incoming[target.id] = [state];
     }
   }
 }

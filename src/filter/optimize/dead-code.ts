@@ -9,6 +9,7 @@
  * we drop the loads libpcap drops without accepting the truncated packets
  * libpcap's optimized programs accept.
  */
+import { BPF_ALU, BPF_DIV, BPF_IMM, BPF_LD, BPF_LDX, BPF_LEN, BPF_MEM, BPF_MOD, BPF_X, bpfClass, bpfMode, bpfOp, bpfSrc } from '../../bpf/opcodes.js';
 import { topologicalOrder, type Block, type Cfg, type Stmt } from '../cfg.js';
 import { copyState, execute, sweep } from './dataflow.js';
 import { absoluteEnd, defOf, endUses, liveOut, needAtEnd, usesOf } from './graph.js';
@@ -28,12 +29,24 @@ function safeStatements(cfg: Cfg, settings: PassSettings): Set<Stmt> {
   return safe;
 }
 
+/** Statements that can never end a run whatever the state: no packet load, no division by X. */
+function neverFails(s: Stmt): boolean {
+  const cls = bpfClass(s.code), mode = bpfMode(s.code);
+  if (cls === BPF_LD || cls === BPF_LDX) return mode === BPF_IMM || mode === BPF_MEM || mode === BPF_LEN;
+  if (cls === BPF_ALU) return !(bpfSrc(s.code) === BPF_X && (bpfOp(s.code) === BPF_DIV || bpfOp(s.code) === BPF_MOD));
+  return true;
+}
+
 /** The dead-code pass. */
 export const deadCode: Pass = {
   name: 'dead-code',
   summary: 'statements whose results are never read (registers and M[]) and that cannot change the result go',
   run(cfg: Cfg, settings: PassSettings): Cfg | null {
-    const safe = safeStatements(cfg, settings);
+    // The forward sweep is only needed for a dead load: most runs find none.
+    // It may run part-way through the backward walk below, which has then
+    // changed only blocks after the current one, so every statement asked
+    // about is still analysed with the graph above it as it was.
+    let safe: Set<Stmt> | undefined;
     const order = topologicalOrder(cfg);
     const live = new Map<Block, number>();
     const need = new Map<Block, number>();
@@ -47,7 +60,7 @@ export const deadCode: Pass = {
         const s = b.stmts[j];
         const def = defOf(s);
         const end = absoluteEnd(s);
-        if ((l & (1 << def)) === 0 && (safe.has(s) || (end !== undefined && end <= n))) { removed++; continue; }
+        if ((l & (1 << def)) === 0 && (neverFails(s) || (end !== undefined && end <= n) || (safe ??= safeStatements(cfg, settings)).has(s))) { removed++; continue; }
         l = (l & ~(1 << def)) | usesOf(s);
         if (end !== undefined) n = Math.max(n, end);
         kept.push(s);

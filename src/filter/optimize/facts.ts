@@ -70,8 +70,9 @@ function lowBit(k: number): number {
  */
 export function decide(f: Fact, op: number, k: number): boolean | undefined {
   if (f.vals) {
-    const outcomes = new Set(f.vals.map((v) => compare(op, v, k)));
-    if (outcomes.size === 1) return outcomes.has(true);
+    let sawTrue = false, sawFalse = false;
+    for (const v of f.vals) if (compare(op, v, k)) sawTrue = true; else sawFalse = true;
+    if (sawTrue !== sawFalse) return sawTrue;
   }
   switch (op) {
     case BPF_JEQ:
@@ -128,13 +129,21 @@ export function refine(f: Fact, op: number, k: number, outcome: boolean): Fact |
       break;
   }
   if (lo > hi || lo < 0 || hi > 0xffffffff) return null;
+  // Nothing learnt: the same fact (callers then keep sharing their lists).
+  if (lo === f.lo && hi === f.hi && vals === f.vals && neq === f.neq && zero === f.zero && someBit === f.someBit) return f;
   const next: Fact = { lo, hi, vals, neq, zero, someBit };
   if (vals) {
-    const kept = vals.filter((v) => holds(next, v));
-    if (kept.length === 0) return null;
-    return { ...next, vals: kept, lo: Math.max(lo, kept[0]), hi: Math.min(hi, kept[kept.length - 1]) };
+    let kept: number[] | undefined;
+    for (let i = 0; i < vals.length; i++) {
+      const ok = holds(next, vals[i]);
+      if (!ok && !kept) kept = vals.slice(0, i);
+      else if (ok && kept) kept.push(vals[i]);
+    }
+    const left = kept ?? vals;
+    if (left.length === 0) return null;
+    return { lo: Math.max(lo, left[0]), hi: Math.min(hi, left[left.length - 1]), vals: left, neq, zero, someBit };
   }
-  if (lo === hi) return holds(next, lo) ? { ...next, vals: [lo] } : null;
+  if (lo === hi) return holds(next, lo) ? { lo, hi, vals: [lo], neq, zero, someBit } : null;
   return next;
 }
 
@@ -145,6 +154,7 @@ export function refine(f: Fact, op: number, k: number, outcome: boolean): Fact |
  * meetFacts(rangeFact(1, 1), rangeFact(3, 3)) // { lo: 1, hi: 3, vals: [1, 3], … }
  */
 export function meetFacts(f: Fact, g: Fact): Fact {
+  if (f === g) return f;
   let vals: number[] | undefined;
   if (f.vals && g.vals) {
     const union = [...new Set([...f.vals, ...g.vals])].sort((a, b) => a - b);

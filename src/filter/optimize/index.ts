@@ -25,6 +25,7 @@ import { jumpThreading } from './jump-threading.js';
 import { markOptimized } from './layout.js';
 import type { Pass } from './pass.js';
 import { peephole } from './peephole.js';
+import { redundantTests } from './redundant-tests.js';
 import { reorder } from './reorder.js';
 import { valueNumbering } from './value-numbering.js';
 
@@ -33,7 +34,7 @@ export type { Pass, PassSettings } from './pass.js';
 
 /** Every pass, in the order one round runs them. */
 export const PASSES: readonly Pass[] = [
-  valueNumbering, branchFolding, jumpThreading, deadCode, peephole, reorder, deadBlocks, blockMerging, hoisting, interning, crossJumping,
+  valueNumbering, branchFolding, jumpThreading, deadCode, peephole, reorder, deadBlocks, blockMerging, hoisting, interning, crossJumping, redundantTests,
 ];
 
 /** Options of `optimizeCfg`. */
@@ -65,14 +66,19 @@ export function optimizeCfg(cfg: Cfg, options: OptimizeOptions = {}): Cfg {
   const enabled = options.passes ? PASSES.filter((p) => options.passes!.includes(p.name)) : PASSES;
   const settings = { exactLoads: options.exactLoads ?? true };
   let current = cloneCfg(cfg);
+  // Passes are deterministic: one that found nothing to do in the graph as it
+  // still is would find nothing again, so it is not asked twice.
+  let version = 0;
+  const idleAt = new Map<Pass, number>();
   for (let round = 1, changed = true; changed; round++) {
     changed = false;
     for (const pass of enabled) {
-      if (pass.late && changed) continue;
+      if ((pass.late && changed) || idleAt.get(pass) === version) continue;
       const next = pass.run(current, settings);
-      if (next === null) continue;
+      if (next === null) { idleAt.set(pass, version); continue; }
       current = next;
       changed = true;
+      version++;
       options.onPass?.(pass.name, current, round);
     }
   }

@@ -21,7 +21,8 @@ export const interning: Pass = {
       const b = order[i];
       if (b.opaque) continue;
       const jt = rep(b.jt), jf = rep(b.jf);
-      const key = `${b.code} ${b.k} ${jt?.id ?? '-'} ${jf?.id ?? '-'} ${b.stmts.map((s) => `${s.code},${s.k}`).join(' ')}`;
+      let key = `${b.code} ${b.k} ${jt?.id ?? '-'} ${jf?.id ?? '-'}`;
+      for (const s of b.stmts) key += ` ${s.code},${s.k}`;
       const first = byKey.get(key);
       if (first) { representative.set(b, first); changes++; } else byKey.set(key, b);
     }

@@ -11,21 +11,34 @@
  * `ethertype == 0x806 or ethertype == 0x8035` once it is one of the two)
  * is skipped too. Each step moves strictly down the topological order, so
  * the walk ends.
+ *
+ * Two more moves per edge, when threading finds nothing: an edge on which
+ * every run is rejected (every path the edge's state leaves open ends in a
+ * rejecting block) goes to `ret #0`; and an edge whose other successor
+ * leads invisibly to this edge's target, in this edge's state, goes to that
+ * other successor, which leaves the comparison with one successor for
+ * block merging to remove.
  */
 import { isReturn, topologicalOrder, type Block, type Cfg } from '../cfg.js';
-import { alongEdge, comparisonOf, copyState, decideComparison, execute, sweep, type State } from './dataflow.js';
+import { alongEdge, comparisonOf, copyState, decideComparison, execute, feasible, sweep, type State } from './dataflow.js';
 import { absoluteEnd, anticipatedLength, liveIn, REGS } from './graph.js';
 import type { Pass, PassSettings } from './pass.js';
+import { rejectingBlocks } from './dead-blocks.js';
 import { Values } from './values.js';
 
 /**
- * Blocks one edge's walk may look through. A precision bound, not a
- * termination device (the walk follows a DAG downwards and ends anyway): it
- * keeps a pass linear in the graph's size on 1,000-term `or` chains, where
- * every edge could otherwise walk to the end; later rounds continue from
- * where an edge was moved to.
+ * Steps (blocks looked through) one pass may spend on its walks, per block
+ * of the graph, and steps one side of a fork may take. Precision bounds, not
+ * termination devices (each walk follows a DAG downwards and ends anyway):
+ * they keep a pass linear in the graph's size. A walk through decided
+ * comparisons may be long (the "no address family matched" path of a
+ * 1,000-host `or` chain skips three blocks per host, all at once, which
+ * later passes need done before they can regroup the chain's tests), so it
+ * draws on the pass's total; a fork's sides only look a little ahead.
  */
-const WALK_BUDGET = 64;
+const STEPS_PER_BLOCK = 64;
+const FORK_STEPS = 32;
+const LOOK_STEPS = 16;
 
 /** What a walk needs besides the path: the pass's analyses and the real state on the edge. */
 interface Walk {
@@ -36,7 +49,7 @@ interface Walk {
 }
 
 /** Undecided comparisons a walk may look past by following both sides (a precision bound). */
-const FORKS = 2;
+const FORKS = 1;
 
 /**
  * The blocks, in path order, that an edge entering `first` in `walk.state`
@@ -60,15 +73,22 @@ function candidates(walk: Walk, first: Block, sim: State, failEnd: number, forks
     }
     const cmp = comparisonOf(values, sim, target);
     let outcome = decideComparison(values, sim, cmp);
-    const onTrue = outcome === false ? null : alongEdge(values, sim, cmp, true);
-    const onFalse = outcome === true ? null : alongEdge(values, sim, cmp, false);
-    if (outcome === undefined && onTrue === null) outcome = false;
-    if (outcome === undefined && onFalse === null) outcome = true;
+    // An undecided comparison may still have a side that is impossible (the facts say so only when refined).
+    if (outcome === undefined && !feasible(values, sim, cmp, true)) outcome = false;
+    if (outcome === undefined && !feasible(values, sim, cmp, false)) outcome = true;
     if (outcome === undefined) {
       if (forks === 0) return found;
+      const onTrue = alongEdge(values, sim, cmp, true), onFalse = alongEdge(values, sim, cmp, false, true);
       // Both sides walked on; a block both reach (invisibly) is reached whatever this comparison says.
-      const viaTrue = candidates(walk, target.jt!, onTrue!, failEnd, forks - 1, budget);
-      const viaFalse = new Set(candidates(walk, target.jf!, onFalse!, failEnd, forks - 1, budget));
+      const side = (to: Block, st: State): Block[] => {
+        const sub = { left: Math.min(FORK_STEPS, budget.left) };
+        const start = sub.left;
+        const found = candidates(walk, to, st, failEnd, forks - 1, sub);
+        budget.left -= start - sub.left;
+        return found;
+      };
+      const viaTrue = side(target.jt!, onTrue!);
+      const viaFalse = new Set(side(target.jf!, onFalse!));
       return [...found, ...viaTrue.filter((b) => viaFalse.has(b))];
     }
     target = outcome ? target.jt! : target.jf!;
@@ -77,9 +97,35 @@ function candidates(walk: Walk, first: Block, sim: State, failEnd: number, forks
   return found;
 }
 
+/**
+ * Whether every run entering `b` in state `sim` returns 0: every path the
+ * state leaves possible ends at a block of `rejecting` (blocks that reject
+ * whatever the state). A load or a division that fails on the way returns
+ * 0 as well, so nothing on the way matters. False when the walk would look
+ * at more than `budget.left` blocks (it spends them). `sim` is changed.
+ *
+ * @example
+ * alwaysRejects(values, edgeTarget, copyState(edgeState), rejectingBlocks(order), { left: 32 })
+ */
+export function alwaysRejects(values: Values, b: Block, sim: State, rejecting: ReadonlySet<Block>, budget: { left: number }): boolean {
+  for (;;) {
+    if (rejecting.has(b)) return true;
+    if (isReturn(b) || b.opaque || budget.left-- <= 0) return false;
+    for (const s of b.stmts) execute(values, sim, s);
+    const cmp = comparisonOf(values, sim, b);
+    const outcome = decideComparison(values, sim, cmp);
+    if (outcome !== undefined) { b = outcome ? b.jt! : b.jf!; continue; }
+    const onTrue = alongEdge(values, sim, cmp, true), onFalse = alongEdge(values, sim, cmp, false, true);
+    if (onTrue && !alwaysRejects(values, b.jt!, onTrue, rejecting, budget)) return false;
+    if (!onFalse) return true;
+    b = b.jf!;
+    sim = onFalse;
+  }
+}
+
 /** Where an edge entering `first` in `state` may go instead: the furthest candidate, if any. */
-function skipTo(walk: Walk, first: Block): Block | undefined {
-  const found = candidates(walk, first, copyState(walk.state), 0, FORKS, { left: WALK_BUDGET });
+function skipTo(walk: Walk, first: Block, budget: { left: number }): Block | undefined {
+  const found = candidates(walk, first, copyState(walk.state), 0, FORKS, budget);
   return found[found.length - 1];
 }
 
@@ -101,14 +147,37 @@ export const jumpThreading: Pass = {
     const need = anticipatedLength(order);
     const values = new Values(settings.exactLoads);
     let changes = 0;
+    const budget = { left: STEPS_PER_BLOCK * order.length };
+    const rejecting = rejectingBlocks(order);
+    const reject = order.find((x) => isReturn(x) && x.stmts.length === 0 && rejecting.has(x));
     sweep(cfg, values, {
       edge(b, side, state) {
         if (b.jt === b.jf) return undefined;
-        const target = skipTo({ values, state, live, need }, b[side]!);
-        if (target) changes++;
-        return target;
+        const walk = { values, state, live, need };
+        const to = b[side]!;
+        const other = b[side === 'jt' ? 'jf' : 'jt']!;
+        const look = (f: (sub: { left: number }) => boolean): boolean => {
+          const sub = { left: Math.min(LOOK_STEPS, budget.left) };
+          const start = sub.left;
+          const result = f(sub);
+          budget.left -= start - sub.left;
+          return result;
+        };
+        const target = skipTo(walk, to, budget);
+        if (target) { changes++; return target; }
+        // An edge on which every run is rejected, into a branch that is not
+        // rejecting whatever the state, goes to the reject return (P↓; `ip
+        // and … and stp`: after ethertype 0x800 nothing can accept). The
+        // return is bare, so the sweep never needs its incoming states.
+        const provable = reject !== undefined && !isReturn(to) && to.jt !== to.jf && !rejecting.has(to);
+        if (provable && look((sub) => alwaysRejects(values, to, copyState(state), rejecting, sub))) { changes++; return reject; }
+        // The other successor leads invisibly to this edge's target in this
+        // edge's state: both edges can go there (D↓).
+        if (!look((sub) => candidates(walk, other, copyState(state), 0, 0, sub).includes(to))) return undefined;
+        changes++;
+        return other;
       },
-    });
+    }, order);
     return changes > 0 ? cfg : null;
   },
 };

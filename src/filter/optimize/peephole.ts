@@ -85,7 +85,8 @@ export const peephole: Pass = {
   name: 'peephole',
   summary: 'arithmetic folded into the comparison after it, constant index offsets folded into indexed loads',
   run(cfg: Cfg, settings: PassSettings): Cfg | null {
-    const live = liveIn(topologicalOrder(cfg));
+    const order = topologicalOrder(cfg);
+    const live = liveIn(order);
     const values = new Values(settings.exactLoads);
     let changes = 0;
     sweep(cfg, values, {
@@ -94,7 +95,7 @@ export const peephole: Pass = {
         changes += foldIndexOffsets(values, b, entry, out);
         if (foldIntoBranch(b, out)) changes++;
       },
-    });
+    }, order);
     return changes > 0 ? cfg : null;
   },
 };

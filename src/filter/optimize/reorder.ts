@@ -20,7 +20,7 @@
  */
 import { isReturn, topologicalOrder, type Block, type Cfg } from '../cfg.js';
 import { comparisonOf, copyState, effectOf, execute, sweep, type State } from './dataflow.js';
-import { incomingEdges, liveIn, REGS } from './graph.js';
+import { liveIn, REGS } from './graph.js';
 import type { Pass, PassSettings } from './pass.js';
 import { rejectingBlocks } from './dead-blocks.js';
 import { Values } from './values.js';
@@ -153,7 +153,12 @@ export const reorder: Pass = {
   summary: 'in an and-chain, a test on values already loaded runs before a test needing a new load',
   run(cfg: Cfg, settings: PassSettings): Cfg | null {
     const order = topologicalOrder(cfg);
-    const graph: ChainGraph = { preds: new Map([...incomingEdges(order)].map(([b, edges]) => [b, edges.length])), rejecting: rejectingBlocks(order), live: liveIn(order) };
+    const preds = new Map<Block, number>();
+    for (const b of order) {
+      if (b.jt) preds.set(b.jt, (preds.get(b.jt) ?? 0) + 1);
+      if (b.jf) preds.set(b.jf, (preds.get(b.jf) ?? 0) + 1);
+    }
+    const graph: ChainGraph = { preds, rejecting: rejectingBlocks(order), live: liveIn(order) };
     const values = new Values(settings.exactLoads);
     const walked = new Set<Block>();
     let changes = 0;
@@ -162,7 +167,7 @@ export const reorder: Pass = {
         if (isReturn(b) || b.opaque || b.jt === b.jf || b.stmts.length === 0 || walked.has(b)) return;
         if (pullUp(values, b, entry, graph, walked)) changes++;
       },
-    });
+    }, order);
     return changes > 0 ? cfg : null;
   },
 };

@@ -98,6 +98,7 @@ function rewriteBlock(values: Values, b: Block, entry: State, out: number): numb
  * change a register.
  */
 function dropRecomputation(values: Values, entry: State, stmts: Stmt[], out: number): Stmt[] {
+  if (stmts.length < 2) return stmts;
   const states: State[] = [copyState(entry)];
   const fails: boolean[] = [];
   for (const s of stmts) {
@@ -130,8 +131,9 @@ export const valueNumbering: Pass = {
   run(cfg: Cfg, settings: PassSettings): Cfg | null {
     const values = new Values(settings.exactLoads);
     let changes = 0;
-    const live = liveIn(topologicalOrder(cfg));
-    sweep(cfg, values, { block: (b, entry) => { changes += rewriteBlock(values, b, entry, liveOut(b, live) | endUses(b)); } });
+    const order = topologicalOrder(cfg);
+    const live = liveIn(order);
+    sweep(cfg, values, { block: (b, entry) => { changes += rewriteBlock(values, b, entry, liveOut(b, live) | endUses(b)); } }, order);
     return changes > 0 ? cfg : null;
   },
 };

@@ -12,8 +12,14 @@
 import {
   BPF_ADD, BPF_AND, BPF_DIV, BPF_LSH, BPF_MOD, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_SUB, BPF_XOR,
 } from '../../bpf/opcodes.js';
+import { rangeFact, type Fact } from './facts.js';
 
 const MAX = 0xffffffff;
+
+/** Load kinds that take no X (numbered for the numeric key). */
+const ABSOLUTE_KINDS = ['w', 'h', 'b', 'msh', 'len'];
+/** The largest value each of those loads can give. */
+const LOAD_HIGHS = [MAX, 0xffff, 0xff, 60, MAX];
 
 /** A table of value numbers for one analysis run. */
 export class Values {
@@ -25,9 +31,13 @@ export class Values {
   constructor(readonly exactLoads = true) {}
 
   private readonly byKey = new Map<string, number>();
+  // Constants and absolute loads, the most asked for, by number: no key string to build.
+  private readonly byConstant = new Map<number, number>();
+  private readonly byAbsolute = new Map<number, number>();
   private readonly constants: Array<number | undefined> = [];
   private readonly los: number[] = [];
   private readonly his: number[] = [];
+  private readonly rangeFacts: Array<Fact | undefined> = [];
 
   /**
    * A value nothing is known about except its range (a merge of different
@@ -60,7 +70,11 @@ export class Values {
    */
   constant(c: number): number {
     const k = c >>> 0;
-    return this.keyed(`#${k}`, k, k);
+    const found = this.byConstant.get(k);
+    if (found !== undefined) return found;
+    const vn = this.fresh(k, k);
+    this.byConstant.set(k, vn);
+    return vn;
   }
 
   /**
@@ -84,6 +98,16 @@ export class Values {
   }
 
   /**
+   * The fact known about a number from its range alone (made once: facts are never changed).
+   *
+   * @example
+   * values.rangeFact(values.load('b', 23, -1)).hi // 255
+   */
+  rangeFact(vn: number): Fact {
+    return this.rangeFacts[vn] ??= rangeFact(this.los[vn], this.his[vn]);
+  }
+
+  /**
    * A packet (or length, or IP-header-length) load: `kind` names the mode and
    * size (`'w' | 'h' | 'b'` absolute, `'iw' | 'ih' | 'ib'` indexed by X,
    * `'msh'`, `'len'`); `x` is X's number for indexed loads (else −1).
@@ -92,8 +116,15 @@ export class Values {
    * const ethertype = values.load('h', 12, -1);
    */
   load(kind: string, k: number, x: number): number {
-    const hi = kind.endsWith('b') ? 0xff : kind.endsWith('h') ? 0xffff : kind === 'msh' ? 60 : MAX;
-    return this.keyed(`${kind}[${k}]${x >= 0 ? `x${x}` : ''}`, 0, hi);
+    const absolute = x < 0 ? ABSOLUTE_KINDS.indexOf(kind) : -1;
+    const hi = LOAD_HIGHS[absolute] ?? (kind.endsWith('b') ? 0xff : kind.endsWith('h') ? 0xffff : MAX);
+    if (absolute < 0) return this.keyed(`${kind}[${k}]x${x}`, 0, hi);
+    const key = (k >>> 0) * ABSOLUTE_KINDS.length + absolute;
+    const found = this.byAbsolute.get(key);
+    if (found !== undefined) return found;
+    const vn = this.fresh(0, hi);
+    this.byAbsolute.set(key, vn);
+    return vn;
   }
 
   /**
