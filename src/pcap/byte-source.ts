@@ -53,8 +53,7 @@ export class ByteWindow {
     if (typeof source === 'string' && source !== '-') {
       const file = new FileChunks(await open(source, 'r'), chunkSize);
       return new ByteWindow((tail, tailOffset, atLeast) => file.next(tail, tailOffset, atLeast), () => file.close(), chunkSize,
-        typeof reuseBuffers === 'function' ? (old) => { void reuseBuffers().then(() => file.reuse(old), () => undefined); }
-          : reuseBuffers ? (old) => file.reuse(old) : undefined);
+        reuseBuffers ? (old) => file.release(old, typeof reuseBuffers === 'function' ? reuseBuffers : undefined) : undefined);
     }
     const stream: AsyncIterable<Uint8Array> = source === '-' ? process.stdin : source as AsyncIterable<Uint8Array>;
     const it = stream[Symbol.asyncIterator]();
@@ -118,6 +117,10 @@ class FileChunks {
   private readonly ahead: Array<{ at: number; read: Promise<{ buf: Buffer; filled: number }> }> = [];
   /** Read-ahead buffers handed back by a window that reuses them. */
   private readonly spare: Buffer[] = [];
+  /** Buffers the window has moved past whose reuse waits on the caller's gate (see ReadOptions.reuseBuffers). */
+  private held = 0;
+  /** Read-aheads waiting for one of those buffers. */
+  private readonly waiting: Array<(buf: Buffer) => void> = [];
   private aheadEnd = 0;
   private ended = false;
 
@@ -148,21 +151,44 @@ class FileChunks {
   private topUp(): void {
     while (!this.ended && this.ahead.length < READ_AHEAD) {
       const at = this.aheadEnd;
-      const buf = this.spare.pop() ?? Buffer.allocUnsafe(HEADROOM + this.chunkSize);
-      const read = readFully(this.fh, buf, HEADROOM, this.chunkSize, at).then((filled) => ({ buf, filled }));
+      const read = Promise.resolve(this.buffer())
+        .then((buf) => readFully(this.fh, buf, HEADROOM, this.chunkSize, at).then((filled) => ({ buf, filled })));
       read.catch(() => undefined); // a failure is reported when the chunk is asked for
       this.ahead.push({ at, read });
       this.aheadEnd = at + this.chunkSize;
     }
   }
 
+  /**
+   * A buffer for the next read-ahead: a spare one; else, when buffers the
+   * window moved past are still held by the gate (their bytes being written
+   * out), the first of them to come back, since faulting in fresh memory
+   * costs more than that short wait; else a new one.
+   */
+  private buffer(): Buffer | Promise<Buffer> {
+    const spare = this.spare.pop();
+    if (spare) return spare;
+    if (this.held > this.waiting.length) return new Promise((resolve) => this.waiting.push(resolve));
+    return Buffer.allocUnsafe(HEADROOM + this.chunkSize);
+  }
+
+  /** Takes back a window buffer the window has moved past, once `gate` (if any) settles. */
+  release(old: Uint8Array, gate?: () => Promise<unknown>): void {
+    if (!gate) { this.reuse(old); return; }
+    this.held++;
+    const back = () => { this.held--; this.reuse(old); };
+    void gate().then(back, back);
+  }
+
   /** Takes back a window buffer nobody references any more, for a later read-ahead. */
-  reuse(old: Uint8Array): void {
-    // Only whole read-ahead buffers (a view starting in their headroom) are reusable.
+  private reuse(old: Uint8Array): void {
+    // Only whole read-ahead buffers (a view starting in their headroom) are reusable;
+    // a read-ahead waiting for a buffer gets a new one otherwise, so none waits forever.
     const size = HEADROOM + this.chunkSize;
-    if (old.buffer.byteLength === size && old.byteOffset <= HEADROOM && this.spare.length < READ_AHEAD + 1) {
-      this.spare.push(Buffer.from(old.buffer, 0, size));
-    }
+    const whole = old.buffer.byteLength === size && old.byteOffset <= HEADROOM;
+    const waiter = this.waiting.shift();
+    if (waiter) waiter(whole ? Buffer.from(old.buffer, 0, size) : Buffer.allocUnsafe(size));
+    else if (whole && this.spare.length < READ_AHEAD + 1) this.spare.push(Buffer.from(old.buffer, 0, size));
   }
 
   private async drain(): Promise<void> {
