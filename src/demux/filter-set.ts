@@ -3,14 +3,17 @@
  * accepts it, at a cost that grows far slower than the number of filters.
  *
  * Each filter's Program is split into its accepting paths (paths.ts). Each
- * path is filed under one of its equality tests, `value == constant` (the
- * "key"), in a hash table per tested value: a thousand `host` filters become
- * two or four table look-ups per packet instead of a thousand programs. A
- * table runs only when the tests that all its paths share (its "guard", e.g.
- * "EtherType is IPv4 and protocol is TCP") hold, and a guard shared by several
- * tables is evaluated once per packet. Only the paths found under the
- * packet's keys are checked further. This is the MPF/DPF idea (merge common
- * prefixes, dispatch equality tests through a hash) applied to any Program.
+ * path is filed in a hash table under its equality tests on wide values
+ * (`value == constant`: an address, a port, or a flow's addresses and ports
+ * together as one tuple), so a thousand `host` filters become two look-ups
+ * per packet instead of a thousand programs. A table is probed only when the
+ * tests that all its paths share (its "guard": the EtherType, the IP
+ * protocol, "not a fragment") hold, and the dispatcher is one generated
+ * function in which the guards are nested blocks: a test several tables
+ * share is made once, and tables under a guard that failed cost nothing.
+ * Only the paths found under the packet's keys are checked further. This is
+ * the MPF/DPF idea (merge common prefixes, dispatch equality tests through a
+ * hash) applied to any Program.
  */
 import type { Program } from '../bpf/program.js';
 import { verify } from '../bpf/verifier.js';
@@ -18,9 +21,9 @@ import { jit, type CompiledFilter } from '../bpf/jit.js';
 import { interpret } from '../bpf/interpreter.js';
 import type { Semantics } from '../bpf/context.js';
 import { compile } from '../filter/index.js';
-import { type Atom, type Expr, ExprEmitter, ExprTable, RUNTIME } from './expr.js';
+import { type Atom, type Expr, ExprTable, RUNTIME, ScopedEmitter, canFail } from './expr.js';
 import { acceptPaths, type AcceptPath, type OpaqueReason } from './paths.js';
-import { type Bucket, forEachEntry, insert, largestLeaf, newBucket, remove as removeFiled, visit } from './bucket.js';
+import { type Bucket, forEachEntry, insert, largestLeaf, newBucket, remove as removeFiled, tupleHash, tupleHashSource } from './bucket.js';
 import { U32Map } from './u32-map.js';
 
 export interface FilterSetOptions {
@@ -60,27 +63,45 @@ interface PathEntry<Id> {
   readonly filter: FilterEntry<Id>;
   readonly path: AcceptPath;
   readonly atoms: AcceptPath['atoms'];
-  /** The path's tests that neither the key nor the table's guard covers; `always` when none are left. */
-  check: (p: Uint8Array, wl: number) => boolean;
+  /**
+   * The path's tests that neither the key nor the table's guard covers; `always` when none are left.
+   * Checks are shared by every path with the same tests on different constants, which come in `consts`.
+   */
+  check: Check;
+  consts: number[];
   always: boolean;
-  key: Atom | undefined;
+  /** The tests the path is filed under: `value == constant`, one per value its table is keyed on. */
+  keys: readonly Atom[];
   table: DispatchTable<Id> | undefined;
+  /** Its key in the table's map: the value itself, or the hash of the values for a tuple. */
   keyValue: number;
   bucket: Bucket<PathEntry<Id>> | undefined;
 }
 
 interface DispatchTable<Id> {
-  readonly expr: Expr;
+  /** The values keyed on and the table's class (see `file`). */
+  readonly id: string;
+  /** The values a table is keyed on: one, or a tuple (a flow's addresses and ports). */
+  readonly exprs: readonly Expr[];
+  /** Root buckets by value (one value) or by tuple hash (chained through `next`, told apart by `tuple`). */
   readonly buckets: U32Map<Bucket<PathEntry<Id>>>;
+  /** The class (see `file`), when the table counts against its key's cap on classes. */
+  readonly cls: string | undefined;
   size: number;
   /** Conditions every path in the table has (besides its key): checked before the key is computed. */
   guard: Atom[];
+  /** Values its buckets are split on: the dispatcher computes them when a bucket it finds is split. */
+  readonly splitExprs: Expr[];
 }
 
 /** How a FilterSet is organised now: for seeing why it costs what it costs. */
 export interface FilterSetStats {
   filters: number;
   paths: number;
+  /**
+   * One per table: the value(s) it is keyed on (several for a tuple), its paths, the distinct keys
+   * in its hash map, the most paths one packet can check in it, and its guard.
+   */
   tables: Array<{ key: string; paths: number; buckets: number; largestBucket: number; guard: string[] }>;
   /** Paths with no equality test to index on: checked for every packet. */
   unindexedPaths: number;
@@ -89,8 +110,50 @@ export interface FilterSetStats {
 }
 
 type Dispatcher<Id> = (p: Uint8Array, wl: number, out: FilterEntry<Id>[]) => number;
+type Check = (p: Uint8Array, wl: number, k: readonly number[]) => boolean;
 
-const ALWAYS = (): boolean => true;
+const ALWAYS: Check = () => true;
+const NO_CONSTS: number[] = [];
+
+/** Whether an atom is `value == constant`, a test a path can be filed under. */
+function keyable(atom: Atom): boolean {
+  return atom.op === 'eq' && atom.truth && atom.right.kind === 'const' && atom.left.kind !== 'const';
+}
+
+/**
+ * Walks the bucket a packet's key found and the sub-buckets its values lead
+ * to (the dispatcher has left those values in `S`). It is generated with each
+ * dispatcher rather than shared, so that V8's type feedback for its calls (the
+ * paths' checks) belongs to one set. A bucket of one entry is read straight
+ * from `only`.
+ */
+const VISIT_SOURCE = `function visit(b, p, wl, out, c) {
+  for (;;) {
+    const one = b.only;
+    if (one !== undefined) {
+      if (one.always || one.check(p, wl, one.consts)) out[c++] = one.filter;
+      return c;
+    }
+    const e = b.entries;
+    for (let j = 0; j < e.length; j++) {
+      const pe = e[j];
+      if (pe.always || pe.check(p, wl, pe.consts)) out[c++] = pe.filter;
+    }
+    const sub = b.sub;
+    if (sub === undefined) return c;
+    const v = S[b.splitSlot];
+    if (v < 0) return c;
+    let next;
+    ${U32Map.lookupSource('sub', 'v', 'next')}
+    if (next === undefined) return c;
+    b = next;
+  }
+}`;
+
+let setSerial = 0;
+
+/** Tables with different classes one key may have (see `file`). */
+const MAX_CLASSES = 16;
 
 /** How many bits a value can vary in: a load's width, narrowed by a constant mask or shift. */
 function valueBits(e: Expr): number {
@@ -138,9 +201,13 @@ export class FilterSet<Id = string> {
   private readonly tables = new Map<string, DispatchTable<Id>>();
   private readonly unindexed: PathEntry<Id>[] = [];
   private readonly whole: FilterEntry<Id>[] = [];
-  private readonly checks = new Map<string, (p: Uint8Array, wl: number) => boolean>();
-  private readonly guardFns = new Map<string, (p: Uint8Array, wl: number) => boolean>();
-  private readonly evaluators = new Map<string, (p: Uint8Array, wl: number) => number>();
+  private readonly checks = new Map<string, Check>();
+  private readonly serial = setSerial++;
+  private generation = 0;
+  /** Where in the dispatcher's value array each value that buckets split on is left. */
+  private readonly slots = new Map<string, number>();
+  /** How many tables with a class each key (its values) has. */
+  private readonly classCount = new Map<string, number>();
   private dispatcher: Dispatcher<Id> | undefined;
   private readonly scratch: FilterEntry<Id>[] = [];
   private seq = 0;
@@ -177,10 +244,12 @@ export class FilterSet<Id = string> {
       opaqueReason: analysis.kind === 'opaque' ? analysis.reason : undefined,
     };
     if (analysis.kind === 'opaque') {
+      // The dispatcher has a loop over the filters run whole only while there are some.
+      if (this.whole.length === 0) this.dispatcher = undefined;
       this.whole.push(entry);
     } else {
       for (const path of analysis.paths) {
-        const pe: PathEntry<Id> = { filter: entry, path, atoms: path.atoms, check: ALWAYS, always: true, key: undefined, table: undefined, keyValue: 0, bucket: undefined };
+        const pe: PathEntry<Id> = { filter: entry, path, atoms: path.atoms, check: ALWAYS, consts: NO_CONSTS, always: true, keys: [], table: undefined, keyValue: 0, bucket: undefined };
         this.file(pe);
         paths.push(pe);
       }
@@ -201,18 +270,23 @@ export class FilterSet<Id = string> {
     this.filters.delete(id);
     if (entry.whole) {
       this.whole.splice(this.whole.indexOf(entry), 1);
+      if (this.whole.length === 0) this.dispatcher = undefined;
       return true;
     }
     for (const pe of entry.paths) {
       const table = pe.table;
       if (!table) {
         this.unindexed.splice(this.unindexed.indexOf(pe), 1);
+        if (this.unindexed.length === 0) this.dispatcher = undefined;
         continue;
       }
-      if (removeFiled(pe)) table.buckets.delete(pe.keyValue);
+      let root = pe.bucket!;
+      while (root.parent) root = root.parent;
+      if (removeFiled(pe)) unlinkRoot(table, pe.keyValue, root);
       table.size--;
       if (table.size === 0) {
-        this.tables.delete(table.expr.key);
+        this.tables.delete(table.id);
+        if (table.cls !== undefined) this.classCount.set(table.cls, this.classCount.get(table.cls)! - 1);
         this.dispatcher = undefined;
       }
     }
@@ -307,10 +381,10 @@ export class FilterSet<Id = string> {
       filters: this.filters.size,
       paths,
       tables: [...this.tables.values()].map((t) => ({
-        key: t.expr.key,
+        key: t.exprs.map((e) => e.key).join(', '),
         paths: t.size,
         buckets: t.buckets.size,
-        largestBucket: Math.max(0, ...[...t.buckets.values()].map(largestLeaf)),
+        largestBucket: Math.max(0, ...roots(t).map(largestLeaf)),
         guard: t.guard.map((a) => a.key),
       })),
       unindexedPaths: this.unindexed.length,
@@ -356,34 +430,66 @@ export class FilterSet<Id = string> {
     }
   }
 
-  /** Files a path under its best key, or among the unindexed paths. */
+  /**
+   * Files a path under its best key, or among the unindexed paths. The key is
+   * the equality test on the widest value (a 32-bit address before a 16-bit
+   * port before an 8-bit protocol: the wider the field, the more filters it
+   * tells apart); between equals the later test, which is the more specific
+   * one in compiled filters (a port after the EtherType, a net after it). The
+   * choice depends on the path alone, never on the filters added before it, so
+   * a set files the same paths the same way whatever the order it was built in.
+   *
+   * A table holds the paths with one key value and one *class*: the equality
+   * tests on narrow fields (16 bits or fewer) that the path makes before its
+   * key, the EtherType and the IP protocol in compiled filters. A table's class
+   * is part of its guard, so ARP paths are probed only for ARP packets, and TCP
+   * ports only for TCP, however many filters share the key's field.
+   */
   private file(pe: PathEntry<Id>): void {
     let best: Atom | undefined;
-    let bestCost = Infinity;
-    for (const atom of pe.path.atoms) {
-      if (atom.op !== 'eq' || !atom.truth || atom.right.kind !== 'const' || atom.left.kind === 'const') continue;
-      const table = this.tables.get(atom.left.key);
-      // Expected work per packet, in units of one path check. A bucket's share of packets is
-      // guessed from how many distinct values its table holds: a field with few values (an
-      // EtherType, an IP protocol) is a poor key however small its bucket is today. A bucket
-      // splits as it grows (bucket.ts), so a packet in it pays about log2 of its size. A new
-      // table costs every packet a look-up, the more so the fewer bits its value can vary in
-      // (an 8-bit protocol field will never spread packets as a 32-bit address does).
-      const size = table?.buckets.get(atom.right.value)?.size ?? 0;
-      const cost = table ? (1 + Math.log2(1 + size)) / Math.max(1, table.buckets.size) : 2 + (32 - valueBits(atom.left)) / 32;
-      if (cost <= bestCost) { best = atom; bestCost = cost; } // later tests are more specific: ties go to them
+    let bestBits = -1;
+    let bestAt = -1;
+    const atoms = pe.path.atoms;
+    for (let i = 0; i < atoms.length; i++) {
+      if (!keyable(atoms[i])) continue;
+      const bits = valueBits(atoms[i].left);
+      if (bits >= bestBits) { best = atoms[i]; bestBits = bits; bestAt = i; }
     }
-    if (!best || best.right.kind !== 'const') {
+    if (best === undefined) {
+      if (this.unindexed.length === 0) this.dispatcher = undefined;
       this.unindexed.push(pe);
       this.setCheck(pe, []);
       return;
     }
-    const value = best.right.value;
-    const others = pe.path.atoms.filter((a) => a !== best);
-    let table = this.tables.get(best.left.key);
+    const key: Atom = best;
+    // The class: narrow equality tests made before the key (EtherType, IP protocol).
+    const cls = atoms.slice(0, bestAt).filter((a) => keyable(a) && valueBits(a.left) <= 16 && a.left !== key.left);
+    // The tuple: the key and every other equality test on a value of 16 bits or more outside the class
+    // (a flow's other address and its ports), one test per value, ordered by value so that filters
+    // naming the same fields in another order share the table.
+    const keys: Atom[] = [];
+    for (const a of atoms) {
+      if (a === key || (keyable(a) && !cls.includes(a) && valueBits(a.left) >= 16)) {
+        if (!keys.some((k) => k.left === a.left)) keys.push(a);
+        else if (a === key) keys[keys.findIndex((k) => k.left === a.left)] = a;
+      }
+    }
+    keys.sort((a, b) => (a.left.key < b.left.key ? -1 : a.left.key > b.left.key ? 1 : 0));
+    const values = keys.map((a) => (a.right.kind === 'const' ? a.right.value : 0));
+    const keyValue = keys.length === 1 ? values[0] : tupleHash(values);
+    const keyId = keys.map((a) => a.left.key).join(', ');
+    const clsId = `${keyId}|${cls.map((a) => a.key).join('&')}`;
+    // A set whose filters test a key's field after many different narrow values would make a table
+    // per value: past MAX_CLASSES, such paths share one table without a class.
+    let id = clsId;
+    if (cls.length > 0 && !this.tables.has(clsId) && (this.classCount.get(keyId) ?? 0) >= MAX_CLASSES) id = `${keyId}|`;
+    const others = atoms.filter((a) => !keys.includes(a));
+    let table = this.tables.get(id);
     if (!table) {
-      table = { expr: best.left, buckets: new U32Map(), size: 0, guard: others.slice() };
-      this.tables.set(best.left.key, table);
+      const counted = id === clsId && cls.length > 0 ? keyId : undefined;
+      if (counted !== undefined) this.classCount.set(counted, (this.classCount.get(counted) ?? 0) + 1);
+      table = { id, exprs: keys.map((a) => a.left), buckets: new U32Map(), cls: counted, size: 0, guard: others.slice(), splitExprs: [] };
+      this.tables.set(id, table);
       this.dispatcher = undefined;
     } else {
       const shared = table.guard.filter((a) => others.includes(a));
@@ -391,101 +497,237 @@ export class FilterSet<Id = string> {
         table.guard = shared;
         this.dispatcher = undefined;
         // The guard no longer covers some tests its paths left to it: give those back to their checks.
-        for (const bucket of table.buckets.values()) forEachEntry(bucket, (e) => this.setCheck(e, table!.guard));
+        for (const bucket of roots(table)) forEachEntry(bucket, (e) => this.setCheck(e, table!.guard));
       }
     }
-    pe.key = best;
+    pe.keys = keys;
     this.setCheck(pe, table.guard);
-    let bucket = table.buckets.get(value);
-    if (!bucket) table.buckets.set(value, (bucket = newBucket<PathEntry<Id>>(undefined, value, new Set([best.left.key]))));
-    insert(bucket, pe, this.evaluator);
+    let bucket = table.buckets.get(keyValue);
+    if (keys.length > 1) while (bucket && !bucket.tuple!.every((v, i) => v === values[i])) bucket = bucket.next;
+    if (!bucket) {
+      bucket = newBucket<PathEntry<Id>>(undefined, keyValue, new Set(keys.map((a) => a.left.key)), keys.length > 1 ? values : undefined);
+      bucket.next = keys.length > 1 ? table.buckets.get(keyValue) : undefined;
+      table.buckets.set(keyValue, bucket);
+    }
+    const filedIn = table;
+    insert(bucket, pe, (e) => this.slotFor(filedIn, e));
     table.size++;
     pe.table = table;
-    pe.keyValue = value;
+    pe.keyValue = keyValue;
   }
 
   /** Sets what a path still has to check once its key and its table's guard have passed. */
   private setCheck(pe: PathEntry<Id>, guard: readonly Atom[]): void {
-    const atoms = pe.path.atoms.filter((a) => a !== pe.key && !guard.includes(a));
+    const atoms = pe.path.atoms.filter((a) => !pe.keys.includes(a) && !guard.includes(a));
     pe.always = atoms.length === 0 && pe.path.computed.length === 0;
-    pe.check = pe.always ? ALWAYS : this.checkFor(pe.path, atoms);
-  }
-
-  /** A function checking some of a path's conditions, shared by every path with the same ones. */
-  private checkFor(path: AcceptPath, atoms: readonly Atom[]): (p: Uint8Array, wl: number) => boolean {
-    const signature = `${atoms.map((a) => a.key).join('&')}|${path.computed.map((e) => e.key).join(',')}`;
+    if (pe.always) {
+      pe.check = ALWAYS;
+      pe.consts = NO_CONSTS;
+      return;
+    }
+    // The constants of `value == c` style tests are passed in, so that a thousand host filters
+    // share one check function (and V8 sees one function at the call) instead of compiling each.
+    const consts: number[] = [];
+    const shape = atoms.map((a) => {
+      if (a.right.kind !== 'const' || a.left.kind === 'const') return a.key;
+      consts.push(a.right.value);
+      return `${a.truth ? '' : '!'}${a.op} ${a.left.key} ?`;
+    });
+    pe.consts = consts;
+    const signature = `${shape.join('&')}|${pe.path.computed.map((e) => e.key).join(',')}`;
     let fn = this.checks.get(signature);
     if (!fn) {
-      fn = this.conditionFunction(atoms, path.computed);
+      fn = this.checkFunction(atoms, pe.path.computed);
       this.checks.set(signature, fn);
     }
-    return fn;
+    pe.check = fn;
   }
 
-  private conditionFunction(atoms: readonly Atom[], computed: readonly Expr[]): (p: Uint8Array, wl: number) => boolean {
-    const em = new ExprEmitter('return false;', this.semantics === 'linux');
+  /** Compiles the test of some atoms (constants on the right taken from `K`) and computed values. */
+  private checkFunction(atoms: readonly Atom[], computed: readonly Expr[]): Check {
+    const em = new ScopedEmitter(this.semantics === 'linux');
+    let k = 0;
     for (const atom of atoms) {
-      const cond = em.condition(atom);
-      em.lines.push(`if (!${cond}) return false;`);
+      const right = atom.right.kind === 'const' && atom.left.kind !== 'const' ? `K[${k++}]` : undefined;
+      em.lines.push(`if (!${em.condition(atom, right)}) return false;`);
     }
-    for (const e of computed) em.value(e);
-    const body = `return function check(p, wl) {\n${em.lines.join('\n')}\nreturn true;\n};`;
-    return new Function(...RUNTIME_NAMES, body)(...RUNTIME_VALUES) as (p: Uint8Array, wl: number) => boolean;
+    for (const e of computed) em.lines.push(`if (${em.value(e)} < 0) return false;`);
+    const body = `return function check(p, wl, K) {\n${em.lines.join('\n')}\nreturn true;\n};`;
+    return new Function(...RUNTIME_NAMES, body)(...RUNTIME_VALUES) as Check;
   }
 
-  /** A compiled function computing one value of a packet, -1 when it cannot be computed; shared per value. */
-  private readonly evaluator = (e: Expr): ((p: Uint8Array, wl: number) => number) => {
-    let fn = this.evaluators.get(e.key);
-    if (!fn) {
-      const em = new ExprEmitter('return -1;', this.semantics === 'linux');
-      const name = em.value(e);
-      const body = `return function value(p, wl) {\n${em.lines.join('\n')}\nreturn ${name};\n};`;
-      fn = new Function(...RUNTIME_NAMES, body)(...RUNTIME_VALUES) as (p: Uint8Array, wl: number) => number;
-      this.evaluators.set(e.key, fn);
+  /** The value-array slot of a value a table's buckets split on; a value new to the table changes the dispatcher. */
+  private slotFor(table: DispatchTable<Id>, e: Expr): number {
+    let slot = this.slots.get(e.key);
+    if (slot === undefined) this.slots.set(e.key, (slot = this.slots.size));
+    if (!table.splitExprs.includes(e)) {
+      table.splitExprs.push(e);
+      this.dispatcher = undefined;
     }
-    return fn;
-  };
-
-  private guardFunction(atom: Atom): (p: Uint8Array, wl: number) => boolean {
-    let fn = this.guardFns.get(atom.key);
-    if (!fn) {
-      fn = this.conditionFunction([atom], []);
-      this.guardFns.set(atom.key, fn);
-    }
-    return fn;
+    return slot;
   }
 
-  /** Generates the dispatcher: guards (each evaluated at most once), one hash look-up per table, then the rest. */
+  /**
+   * Generates the dispatcher: one function whose guards are nested blocks, so
+   * a test that several tables' guards share (the EtherType, the IP protocol,
+   * the fragment offset) is made once, and only the tables under the guards
+   * that passed are probed. Equality guards on one value with different
+   * constants (IPv4, IPv6, ARP) become one chain of `else if`s.
+   */
   private generate(): { fn: Dispatcher<Id>; source: string } {
     const tables = [...this.tables.values()];
-    const guardAtoms = new Map<string, { atom: Atom; index: number }>();
-    for (const t of tables) for (const a of t.guard) if (!guardAtoms.has(a.key)) guardAtoms.set(a.key, { atom: a, index: guardAtoms.size });
-    const lines: string[] = ['let c = 0;'];
-    for (const { index } of guardAtoms.values()) lines.push(`let g${index} = 2;`);
-    tables.forEach((t, i) => {
-      const em = new ExprEmitter(`break t${i};`, this.semantics === 'linux');
-      const keyName = em.value(t.expr);
-      lines.push(`t${i}: {`);
-      for (const a of t.guard) {
-        const g = guardAtoms.get(a.key)!.index;
-        lines.push(`if (g${g} === 2) g${g} = G[${g}](p, wl) ? 1 : 0;`, `if (g${g} === 0) break t${i};`);
-      }
-      lines.push(...em.lines);
-      lines.push(
-        `const b = T[${i}].get(${keyName});`,
-        'if (b !== undefined) c = visit(b, p, wl, out, c);',
-        '}',
-      );
-    });
-    lines.push(
-      'for (let j = 0; j < U.length; j++) { const pe = U[j]; if (pe.check(p, wl)) out[c++] = pe.filter; }',
-      'for (let j = 0; j < W.length; j++) { const f = W[j]; if (f.whole(p, wl) !== 0) out[c++] = f; }',
-      'return c;',
-    );
-    const source = `return function dispatch(p, wl, out) {\n${lines.join('\n')}\n};`;
-    const G = [...guardAtoms.values()].map(({ atom }) => this.guardFunction(atom));
+    const em = new ScopedEmitter(this.semantics === 'linux');
+    em.lines.push('let c = 0;');
+    this.emitGuarded(em, tables.map((t, index) => ({ index, guard: t.guard })), new Map(), tables);
+    if (this.unindexed.length > 0) em.lines.push('for (let j = 0; j < U.length; j++) { const pe = U[j]; if (pe.check(p, wl, pe.consts)) out[c++] = pe.filter; }');
+    if (this.whole.length > 0) em.lines.push('for (let j = 0; j < W.length; j++) { const f = W[j]; if (f.whole(p, wl) !== 0) out[c++] = f; }');
+    em.lines.push('return c;');
+    // The serial and generation make every dispatcher's text unique, so V8 never shares one
+    // set's compiled code or type feedback with another's.
+    const source = [
+      `// FilterSet ${this.serial}, dispatcher ${this.generation++}`,
+      ...tables.map((_, i) => `const T${i} = T[${i}];`),
+      `const visit = ${VISIT_SOURCE};`,
+      `return function dispatch(p, wl, out) {\n${em.lines.join('\n')}\n};`,
+    ].join('\n');
     const T = tables.map((t) => t.buckets);
-    const fn = new Function('G', 'T', 'U', 'W', 'visit', ...RUNTIME_NAMES, source)(G, T, this.unindexed, this.whole, visit, ...RUNTIME_VALUES) as Dispatcher<Id>;
+    const S = new Float64Array(Math.max(1, this.slots.size));
+    const fn = new Function('T', 'S', 'U', 'W', ...RUNTIME_NAMES, source)(T, S, this.unindexed, this.whole, ...RUNTIME_VALUES) as Dispatcher<Id>;
     return { fn, source };
   }
+
+  /**
+   * Emits the probes of some tables under what their guards still require,
+   * given the values already known in this block.
+   */
+  private emitGuarded(em: ScopedEmitter, items: Array<{ index: number; guard: readonly Atom[] }>, known: ReadonlyMap<string, number>, tables: DispatchTable<Id>[]): void {
+    // Drop what the enclosing blocks have decided: true tests go, a false one leaves the table out here.
+    let rest: Array<{ index: number; guard: readonly Atom[] }> = [];
+    for (const item of items) {
+      const guard: Atom[] = [];
+      let possible = true;
+      for (const a of item.guard) {
+        const d = decideKnown(a, known);
+        if (d === undefined) guard.push(a);
+        else if (!d) { possible = false; break; }
+      }
+      if (!possible) continue;
+      if (guard.length === 0) this.emitProbe(em, item.index, tables[item.index]);
+      else rest.push({ index: item.index, guard });
+    }
+    while (rest.length > 0) {
+      // The test the most tables still need is made first; ties go to the earliest one met.
+      const counts = new Map<Atom, number>();
+      let best: Atom | undefined;
+      let bestCount = 0;
+      for (const item of rest) for (const a of item.guard) {
+        const n = (counts.get(a) ?? 0) + 1;
+        counts.set(a, n);
+        if (n > bestCount) { best = a; bestCount = n; }
+      }
+      const atom = best!;
+      if (keyable(atom)) {
+        // One value, several constants: an if / else-if chain, each branch knowing the value.
+        const expr = atom.left;
+        const name = em.value(expr);
+        const groups = new Map<number, Array<{ index: number; guard: readonly Atom[] }>>();
+        const left: typeof rest = [];
+        for (const item of rest) {
+          const eq = item.guard.find((a) => keyable(a) && a.left === expr);
+          if (!eq || eq.right.kind !== 'const') { left.push(item); continue; }
+          const v = eq.right.value;
+          if (!groups.has(v)) groups.set(v, []);
+          groups.get(v)!.push(item);
+        }
+        const ordered = [...groups].sort((a, b) => b[1].length - a[1].length);
+        ordered.forEach(([v, group], i) => {
+          if (i === 0) em.open(`if (${name} === ${v})`);
+          else em.close(`else if (${name} === ${v})`);
+          this.emitGuarded(em, group, new Map(known).set(expr.key, v), tables);
+        });
+        em.close();
+        rest = left;
+      } else {
+        const cond = em.condition(atom);
+        em.open(`if ${cond}`);
+        const inside: typeof rest = [];
+        const left: typeof rest = [];
+        for (const item of rest) {
+          if (item.guard.includes(atom)) inside.push({ index: item.index, guard: item.guard.filter((a) => a !== atom) });
+          else left.push(item);
+        }
+        this.emitGuarded(em, inside, known, tables);
+        em.close();
+        rest = left;
+      }
+    }
+  }
+
+  /**
+   * Emits one table's key and hash probe; the bucket found is walked by
+   * `visit`. When that bucket is split, the values its sub-buckets are keyed
+   * on are computed here, inline, and left in `S` for `visit`: no call per
+   * level of the tree.
+   */
+  private emitProbe(em: ScopedEmitter, index: number, table: DispatchTable<Id>): void {
+    const names = table.exprs.map((e) => em.value(e));
+    const computable = table.exprs.flatMap((e, i) => (canFail(e) ? [`${names[i]} >= 0`] : []));
+    em.open(computable.length ? `if (${computable.join(' && ')})` : '');
+    if (names.length === 1) {
+      em.lines.push('let b;', U32Map.lookupSource(`T${index}`, names[0], 'b'));
+    } else {
+      // Several tuples may share a hash: follow the chain to the one whose values are the packet's.
+      em.lines.push(
+        `const h = ${tupleHashSource(names)};`,
+        'let b;',
+        U32Map.lookupSource(`T${index}`, 'h', 'b'),
+        `while (b !== undefined && !(${names.map((n, i) => `b.tuple[${i}] === ${n}`).join(' && ')})) b = b.next;`,
+      );
+    }
+    em.open('if (b !== undefined)');
+    // The common bucket, one path and no split, is handled here: no call on the way to a match.
+    em.lines.push('const one = b.only;');
+    em.open('if (one !== undefined)');
+    em.lines.push('if (one.always || one.check(p, wl, one.consts)) out[c++] = one.filter;');
+    em.close('else');
+    if (table.splitExprs.length > 0) {
+      em.open('if (b.sub !== undefined)');
+      for (const e of table.splitExprs) em.lines.push(`S[${this.slots.get(e.key)!}] = ${em.value(e)};`);
+      em.close();
+    }
+    em.lines.push('c = visit(b, p, wl, out, c);');
+    em.close();
+    em.close();
+    em.close();
+  }
+}
+
+/** The root buckets of a table, chains included. */
+function roots<Id>(table: DispatchTable<Id>): Bucket<PathEntry<Id>>[] {
+  const out: Bucket<PathEntry<Id>>[] = [];
+  for (let b of table.buckets.values()) for (; b !== undefined; b = b.next!) out.push(b);
+  return out;
+}
+
+/** Takes an emptied root bucket out of its table (and out of its chain of tuples that hash alike). */
+function unlinkRoot<Id>(table: DispatchTable<Id>, keyValue: number, root: Bucket<PathEntry<Id>>): void {
+  const head = table.buckets.get(keyValue);
+  if (head === root) {
+    if (root.next) table.buckets.set(keyValue, root.next);
+    else table.buckets.delete(keyValue);
+    return;
+  }
+  for (let b = head; b !== undefined; b = b.next) {
+    if (b.next === root) { b.next = root.next; return; }
+  }
+}
+
+/** What values known in a block (expression key → constant) decide about an atom: true, false or unknown. */
+function decideKnown(atom: Atom, known: ReadonlyMap<string, number>): boolean | undefined {
+  if (atom.right.kind !== 'const') return undefined;
+  const l = known.get(atom.left.key);
+  if (l === undefined) return undefined;
+  const r = atom.right.value;
+  const result = atom.op === 'eq' ? l === r : atom.op === 'gt' ? l > r : atom.op === 'ge' ? l >= r : (l & r) !== 0;
+  return atom.truth ? result : !result;
 }

@@ -22,3 +22,23 @@ test('U32Map behaves as a Map over random sets, gets and deletes (colliding keys
     }
   }
 });
+
+test('the look-up U32Map writes out for generated code finds what get finds', () => {
+  const rng = new Rng(7);
+  const map = new U32Map<number>();
+  const inserted: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const k = rng.chance(0.2) ? rng.int(50) : rng.next32();
+    inserted.push(k);
+    map.set(k, i);
+  }
+  for (let i = 0; i < 500; i++) map.delete(inserted[rng.int(inserted.length)]);
+  const lookup = new Function('m', 'key', `let b; ${U32Map.lookupSource('m', 'key', 'b')} return b;`) as (m: U32Map<number>, key: number) => number | undefined;
+  let found = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const k = rng.chance(0.5) ? inserted[rng.int(inserted.length)] : rng.chance(0.3) ? rng.int(50) : rng.chance(0.01) ? -1 : rng.next32();
+    assert.equal(lookup(map, k), map.get(k), `key ${k}`);
+    if (map.get(k) !== undefined) found++;
+  }
+  assert.ok(found > 1000, `only ${found} keys found: the test would prove little`);
+});
