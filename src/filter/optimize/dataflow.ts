@@ -260,6 +260,35 @@ export function feasible(values: Values, s: State, cmp: Comparison, outcome: boo
   return cmp.k === undefined || refine(factOf(values, s, cmp.a), cmp.op, cmp.k, outcome) !== null;
 }
 
+/**
+ * Whether every run entering `b` in state `sim` comes to a good end: `end`
+ * judges a block where runs stop (true or false) or lets them through
+ * (undefined). A statement that may fail ends the run with 0, which counts
+ * as a good end only when `failuresEnd` says so (a reject is what the
+ * caller wants). False when the walk would look at more than `budget.left`
+ * blocks (it spends them). `sim` is changed.
+ *
+ * @example
+ * everyRunEnds(values, b, copyState(state), { left: 32 }, (x) => (x.code === BPF_RET ? x.k === 0 : undefined), true)
+ */
+export function everyRunEnds(values: Values, b: Block, sim: State, budget: { left: number },
+  end: (b: Block) => boolean | undefined, failuresEnd: boolean): boolean {
+  for (;;) {
+    const verdict = end(b);
+    if (verdict !== undefined) return verdict;
+    if (b.opaque || budget.left-- <= 0) return false;
+    for (const s of b.stmts) if (execute(values, sim, s).mayFail && !failuresEnd) return false;
+    const cmp = comparisonOf(values, sim, b);
+    const outcome = decideComparison(values, sim, cmp);
+    if (outcome !== undefined) { b = outcome ? b.jt! : b.jf!; continue; }
+    const onTrue = alongEdge(values, sim, cmp, true), onFalse = alongEdge(values, sim, cmp, false, true);
+    if (onTrue && !everyRunEnds(values, b.jt!, onTrue, budget, end, failuresEnd)) return false;
+    if (!onFalse) return true;
+    b = b.jf!;
+    sim = onFalse;
+  }
+}
+
 /** Hooks of a forward sweep. */
 export interface Visitor {
   /** Sees a reachable block with its entry state before it is executed; may rewrite its statements. */

@@ -20,7 +20,7 @@
  * block merging to remove.
  */
 import { isReturn, topologicalOrder, type Block, type Cfg } from '../cfg.js';
-import { alongEdge, comparisonOf, copyState, decideComparison, execute, feasible, sweep, type State } from './dataflow.js';
+import { alongEdge, comparisonOf, copyState, decideComparison, everyRunEnds, execute, feasible, sweep, type State } from './dataflow.js';
 import { absoluteEnd, anticipatedLength, liveIn, REGS } from './graph.js';
 import type { Pass, PassSettings } from './pass.js';
 import { rejectingBlocks } from './dead-blocks.js';
@@ -108,19 +108,7 @@ function candidates(walk: Walk, first: Block, sim: State, failEnd: number, forks
  * alwaysRejects(values, edgeTarget, copyState(edgeState), rejectingBlocks(order), { left: 32 })
  */
 export function alwaysRejects(values: Values, b: Block, sim: State, rejecting: ReadonlySet<Block>, budget: { left: number }): boolean {
-  for (;;) {
-    if (rejecting.has(b)) return true;
-    if (isReturn(b) || b.opaque || budget.left-- <= 0) return false;
-    for (const s of b.stmts) execute(values, sim, s);
-    const cmp = comparisonOf(values, sim, b);
-    const outcome = decideComparison(values, sim, cmp);
-    if (outcome !== undefined) { b = outcome ? b.jt! : b.jf!; continue; }
-    const onTrue = alongEdge(values, sim, cmp, true), onFalse = alongEdge(values, sim, cmp, false, true);
-    if (onTrue && !alwaysRejects(values, b.jt!, onTrue, rejecting, budget)) return false;
-    if (!onFalse) return true;
-    b = b.jf!;
-    sim = onFalse;
-  }
+  return everyRunEnds(values, b, sim, budget, (x) => (rejecting.has(x) ? true : isReturn(x) ? false : undefined), true);
 }
 
 /** Where an edge entering `first` in `state` may go instead: the furthest candidate, if any. */

@@ -19,7 +19,7 @@
  */
 import { BPF_A } from '../../bpf/opcodes.js';
 import { isReturn, topologicalOrder, type Block, type Cfg } from '../cfg.js';
-import { alongEdge, comparisonOf, copyState, decideComparison, execute, sweep, type State } from './dataflow.js';
+import { copyState, everyRunEnds, sweep, type State } from './dataflow.js';
 import { rejectingBlocks } from './dead-blocks.js';
 import { alwaysRejects } from './jump-threading.js';
 import type { Pass, PassSettings } from './pass.js';
@@ -34,19 +34,8 @@ const LOOK = 32;
  * run first. False past `budget.left` blocks. `sim` is changed.
  */
 function alwaysReturns(values: Values, b: Block, sim: State, ret: Block, budget: { left: number }): boolean {
-  for (;;) {
-    if (isReturn(b)) return b.stmts.length === 0 && b.code === ret.code && b.k === ret.k;
-    if (b.opaque || budget.left-- <= 0) return false;
-    for (const s of b.stmts) if (execute(values, sim, s).mayFail) return false;
-    const cmp = comparisonOf(values, sim, b);
-    const outcome = decideComparison(values, sim, cmp);
-    if (outcome !== undefined) { b = outcome ? b.jt! : b.jf!; continue; }
-    const onTrue = alongEdge(values, sim, cmp, true), onFalse = alongEdge(values, sim, cmp, false, true);
-    if (onTrue && !alwaysReturns(values, b.jt!, onTrue, ret, budget)) return false;
-    if (!onFalse) return true;
-    b = b.jf!;
-    sim = onFalse;
-  }
+  const same = (x: Block) => (isReturn(x) ? x.stmts.length === 0 && x.code === ret.code && x.k === ret.k : undefined);
+  return everyRunEnds(values, b, sim, budget, same, false);
 }
 
 /** The redundant-tests pass. */
