@@ -7,7 +7,7 @@ import {
   SKF_AD_ALU_XOR_X, SKF_AD_CPU, SKF_AD_HATYPE, SKF_AD_IFINDEX, SKF_AD_MARK, SKF_AD_MAX,
   SKF_AD_NLATTR, SKF_AD_NLATTR_NEST, SKF_AD_OFF, SKF_AD_PAY_OFFSET, SKF_AD_PKTTYPE,
   SKF_AD_PROTOCOL, SKF_AD_QUEUE, SKF_AD_RANDOM, SKF_AD_RXHASH, SKF_AD_VLAN_TAG,
-  SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID,
+  SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TPID, SKF_LL_OFF, SKF_NET_OFF,
 } from './opcodes.js';
 
 /**
@@ -84,6 +84,27 @@ const KNOWN_ANCILLARY = new Set([
   SKF_AD_MARK, SKF_AD_QUEUE, SKF_AD_HATYPE, SKF_AD_RXHASH, SKF_AD_CPU, SKF_AD_ALU_XOR_X,
   SKF_AD_VLAN_TAG, SKF_AD_VLAN_TAG_PRESENT, SKF_AD_PAY_OFFSET, SKF_AD_RANDOM, SKF_AD_VLAN_TPID,
 ]);
+
+/**
+ * Where a Linux load at a negative offset (a signed 32-bit number below 0)
+ * reads, as bpf_skb_load_helper does it: from the network header
+ * (SKF_NET_OFF + n, at `context.networkOffset`) or the link header
+ * (SKF_LL_OFF + n, the packet's first byte, unless the skb has none). -1
+ * when the load fails whatever the packet; the caller still checks the
+ * position against the packet's length. Every engine asks this one rule.
+ *
+ * @example
+ * negativeOffsetPosition(SKF_NET_OFF + 9, { networkOffset: 14 }) // 23
+ * negativeOffsetPosition(SKF_LL_OFF + 12, { noLinkHeader: true }) // -1
+ */
+export function negativeOffsetPosition(offset: number, context: AncillaryContext | undefined): number {
+  if (offset >= SKF_NET_OFF) {
+    const net = context?.networkOffset;
+    return net === undefined ? -1 : net + (offset - SKF_NET_OFF);
+  }
+  if (offset >= SKF_LL_OFF) return context?.noLinkHeader ? -1 : offset - SKF_LL_OFF;
+  return -1;
+}
 
 /**
  * If `k` (an absolute load's offset, unsigned) names a Linux ancillary field,

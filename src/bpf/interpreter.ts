@@ -9,8 +9,7 @@
  * docs/bpf.md, "How the interpreter runs".
  */
 import type { Program } from './program.js';
-import { SKF_LL_OFF, SKF_NET_OFF } from './opcodes.js';
-import { ancillaryFails, ancillaryLoad, DEFAULT_SEMANTICS, type AncillaryContext, type RunOptions } from './context.js';
+import { ancillaryFails, ancillaryLoad, DEFAULT_SEMANTICS, negativeOffsetPosition, type AncillaryContext, type RunOptions } from './context.js';
 import { decode, Op, type Decoded } from './interpreter-decode.js';
 
 /**
@@ -290,16 +289,7 @@ function run(d: Decoded, p: Uint8Array, wirelen: number, ctx: AncillaryContext |
  * unsigned value, or -1.
  */
 function loadLinux(p: Uint8Array, off: number, size: number, ctx: AncillaryContext | undefined): number {
-  let at = off;
-  if (off < SKF_LL_OFF) return -1;
-  if (off < SKF_NET_OFF) {
-    if (ctx?.noLinkHeader) return -1;
-    at = off - SKF_LL_OFF;
-  } else if (off < 0) {
-    const net = ctx?.networkOffset;
-    if (net === undefined) return -1;
-    at = net + (off - SKF_NET_OFF);
-  }
+  const at = off >= 0 ? off : negativeOffsetPosition(off, ctx);
   if (at < 0 || at + size > p.length) return -1;
   if (size === 4) return ((p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3]) >>> 0;
   return size === 2 ? (p[at] << 8) | p[at + 1] : p[at];

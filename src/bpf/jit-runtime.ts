@@ -5,8 +5,7 @@
  * code small; ancillary values come from context.ts, exactly as the
  * interpreter reads them.
  */
-import { SKF_LL_OFF, SKF_NET_OFF } from './opcodes.js';
-import { ancillaryLoad, type AncillaryContext } from './context.js';
+import { ancillaryLoad, negativeOffsetPosition, type AncillaryContext } from './context.js';
 
 /**
  * Loads `size` bytes (1, 2 or 4) big-endian at a negative Linux offset
@@ -20,18 +19,7 @@ import { ancillaryLoad, type AncillaryContext } from './context.js';
  * loadNegative(frame, 0, frame.length, SKF_NET_OFF + 9, 1, { networkOffset: 14 }) // IPv4 protocol byte
  */
 export function loadNegative(data: Uint8Array, base: number, caplen: number, offset: number, size: number, context: AncillaryContext | undefined): number {
-  let at: number;
-  if (offset >= SKF_NET_OFF) {
-    const net = context?.networkOffset;
-    if (net === undefined) return -1;
-    at = net + (offset - SKF_NET_OFF);
-  } else if (offset >= SKF_LL_OFF) {
-    // An skb without a link-layer header (UNIX or UDP sockets) has nothing at SKF_LL_OFF.
-    if (context?.noLinkHeader) return -1;
-    at = offset - SKF_LL_OFF;
-  } else {
-    return -1;
-  }
+  const at = negativeOffsetPosition(offset, context);
   if (at < 0 || at + size > caplen) return -1;
   const p = base + at;
   if (size === 1) return data[p];

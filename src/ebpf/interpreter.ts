@@ -12,9 +12,8 @@ import {
   BPF_ALU, BPF_JMP, BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_IMM, BPF_MEM, BPF_ABS, BPF_IND,
   BPF_W, BPF_H, BPF_B, BPF_X, BPF_JA, BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET,
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,
-  SKF_LL_OFF, SKF_NET_OFF,
 } from '../bpf/opcodes.js';
-import type { AncillaryContext } from '../bpf/context.js';
+import { negativeOffsetPosition, type AncillaryContext } from '../bpf/context.js';
 import {
   BPF_ALU64, BPF_ARSH, BPF_CALL, BPF_DW, BPF_END, BPF_EXIT, BPF_JLE, BPF_JLT, BPF_JMP32, BPF_JNE,
   BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_MEMSX, BPF_MOV, BPF_PSEUDO_MAP_FD, BPF_STACK_SIZE,
@@ -140,19 +139,8 @@ export function runEbpf(prog: EbpfProgram, packet: Uint8Array, options: EbpfRunO
   };
   // LD_ABS/LD_IND: the kernel's bpf_skb_load_helper_{8,16,32}; undefined when outside the packet.
   const skbLoad = (offset: number, size: number): bigint | undefined => {
-    let at = offset;
-    if (offset < 0) {
-      if (offset >= SKF_NET_OFF) {
-        if (skb.networkOffset === undefined) return undefined;
-        at = skb.networkOffset + offset - SKF_NET_OFF;
-      } else if (offset >= SKF_LL_OFF) {
-        // No link-layer header (UNIX or UDP sockets): the kernel's mac header pointer is unset and the load fails.
-        if (skb.noLinkHeader) return undefined;
-        at = offset - SKF_LL_OFF;
-      } else {
-        return undefined;
-      }
-    }
+    // The kernel's helper reads negative offsets as the classic engines do.
+    const at = offset >= 0 ? offset : negativeOffsetPosition(offset, skb);
     if (at < 0 || at + size > packet.length) return undefined;
     let v = 0n;
     for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(packet[at + i]);
