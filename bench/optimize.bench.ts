@@ -13,7 +13,7 @@ import { buildCfg, compile, CompileError, FilterSyntaxError } from '../src/filte
 import type { Cfg } from '../src/filter/cfg.js';
 import { optimizeCfg } from '../src/filter/optimize/index.js';
 import { instructionCount } from '../src/filter/optimize/graph.js';
-import { interpretCounted } from '../src/bpf/interpreter.js';
+import { interpret, interpretCounted } from '../src/bpf/interpreter.js';
 import { jit } from '../src/bpf/jit.js';
 import type { Program } from '../src/bpf/program.js';
 import { corpus, type CorpusPacket } from '../src/craft/index.js';
@@ -64,6 +64,37 @@ const worseAssumed: string[] = [];
 const times: number[] = [];
 const graphs: Array<{ cfg: Cfg; name: string }> = [];
 let forced = 0;
+
+/**
+ * Answers on the packets where they can differ (loads past the capture):
+ * libpcap's -O program against its own unoptimized one, and each of our modes
+ * against both. Counted only where our unoptimized program answers as
+ * libpcap's does (elsewhere the compiler, not the optimizer, differs).
+ */
+const answers = { results: 0, libpcapSelf: 0, exactVsO: 0, assumedVsO: 0, exactVsPlain: 0, assumedVsPlain: 0, assumedNeither: 0, exactNeither: 0, exprExact: 0, exprAssumed: 0, exprNeither: 0 };
+async function compareAnswers(expression: string, dlt: number, exact: Program, assumed: Program, theirsO: Program, packets: readonly CorpusPacket[]): Promise<void> {
+  const plain = compile(expression, { linkType: dlt, optimize: false });
+  const theirsPlain = await oracle.compile(expression, { linkType: dlt, optimize: false });
+  const [o, u] = [await oracle.run(theirsO, packets), await oracle.run(theirsPlain, packets)];
+  let e = false, a = false, n = false;
+  packets.forEach((p, i) => {
+    const mine = interpret(plain, p.data, p.wireLength, { semantics: 'bsd' });
+    if (mine !== u[i]) return;
+    const ex = interpret(exact, p.data, p.wireLength, { semantics: 'bsd' });
+    const as = interpret(assumed, p.data, p.wireLength, { semantics: 'bsd' });
+    answers.results++;
+    if (o[i] !== u[i]) answers.libpcapSelf++;
+    if (ex !== o[i]) { answers.exactVsO++; e = true; }
+    if (as !== o[i]) { answers.assumedVsO++; a = true; }
+    if (ex !== mine) answers.exactVsPlain++;
+    if (as !== mine) answers.assumedVsPlain++;
+    if (o[i] === u[i] && as !== u[i]) { answers.assumedNeither++; n = true; }
+    if (o[i] === u[i] && ex !== u[i]) answers.exactNeither++;
+  });
+  if (e) answers.exprExact++;
+  if (a) answers.exprAssumed++;
+  if (n) answers.exprNeither++;
+}
 let libpcapEmpty = 0, skipped = 0;
 const packetsByDlt = new Map<number, CorpusPacket[]>();
 try {
@@ -94,6 +125,7 @@ try {
     const row = rows.get(dlt) ?? newRow();
     rows.set(dlt, row);
     const exec = [executed(ours, packets), executed(assumed, packets), executed(theirs, packets)] as const;
+    await compareAnswers(expression, dlt, ours, assumed, theirs, packets);
     add(row, ours.length, assumed.length, theirs.length, exec, packets.length);
     add(overall, ours.length, assumed.length, theirs.length, exec, packets.length);
     if (assumed.length > theirs.length) worseAssumed.push(`DLT ${dlt} ${assumed.length} vs ${theirs.length}: ${expression.length > 90 ? `${expression.slice(0, 90)}…` : expression}`);
@@ -127,6 +159,12 @@ console.log(`\noptimization time per expression (optimizeCfg, exact), first run 
 console.log(`optimization time per expression, warm (best of 3 later runs): ${stats(warm)}; over 5 ms: ${warm.filter((t) => t >= 5).length}`);
 for (const i of warm.map((_, i) => i).sort((a, b) => warm[b] - warm[a]).slice(0, 3)) console.log(`  ${warm[i].toFixed(2)} ms: ${graphs[i].name}`);
 console.log(`exact, more than libpcap: ${worse.length}, of which ${forced} are not more with loads assumed (forced by exactness), ${worse.length - forced} others`);
+console.log(`\nanswers over the corpus packets (${answers.results} results, 10 % malformed/truncated; where our unoptimized program answers as libpcap's):`);
+console.log('| program | differs from libpcap -O | differs from libpcap unoptimized | answer neither libpcap program gives |');
+console.log('|---|---:|---:|---:|');
+console.log(`| libpcap -O | — | ${answers.libpcapSelf} | — |`);
+console.log(`| ours, exact (default) | ${answers.exactVsO} (${answers.exprExact} expressions) | ${answers.exactVsPlain} | ${answers.exactNeither} |`);
+console.log(`| ours, loads assumed | ${answers.assumedVsO} (${answers.exprAssumed} expressions) | ${answers.assumedVsPlain} | ${answers.assumedNeither} (${answers.exprNeither} expressions) |`);
 console.log(`skipped ${skipped} expressions one side rejects; libpcap proved ${libpcapEmpty} empty ("expression rejects all packets")`);
 console.log(`\nloads assumed, more instructions than libpcap (${worseAssumed.length}):`);
 for (const w of worseAssumed) console.log(`- ${w}`);

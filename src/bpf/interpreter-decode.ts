@@ -83,6 +83,11 @@ export interface Decoded {
   readonly scratchReads: Int32Array | null;
   /** True when the Program and all its instructions are frozen, so this decoding can be kept. */
   readonly cacheable: boolean;
+  /**
+   * The result when the first instruction returns a constant (accept-all and
+   * reject-all Programs), else -1: a run then needs no machine at all.
+   */
+  readonly constant: number;
 }
 
 /**
@@ -226,5 +231,7 @@ export function decode(prog: Program, linux: boolean, counted: boolean): Decoded
     const pair = FUSED.find(([load, jump]) => slots[at] === load && slots[at + 4] === jump);
     if (pair) slots[at] = pair[2];
   }
-  return { code: Int32Array.from(slots), faults, scratchReads: usesScratch ? Int32Array.from(reads) : null, cacheable };
+  const code = Int32Array.from(slots);
+  const constant = code[0] === Op.RetK ? code[1] >>> 0 : code[0] === Op.RetZero ? 0 : -1;
+  return { code, faults, scratchReads: usesScratch ? Int32Array.from(reads) : null, cacheable, constant };
 }

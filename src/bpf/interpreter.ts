@@ -50,8 +50,10 @@ export interface RunResult {
  * interpret(prog, frame, 1514, { semantics: 'bsd' })    // as libpcap's bpf_filter()
  */
 export function interpret(prog: Program, packet: Uint8Array, wireLength?: number, options?: RunOptions): number {
-  const cache = (options?.semantics ?? DEFAULT_SEMANTICS) === 'linux' ? LINUX : BSD;
-  return execute(cache.get(prog), packet, wireLength ?? packet.length, options?.context);
+  const d = ((options?.semantics ?? DEFAULT_SEMANTICS) === 'linux' ? LINUX : BSD).get(prog);
+  const constant = d.constant;
+  if (constant >= 0) return constant;
+  return execute(d, packet, wireLength ?? packet.length, options?.context);
 }
 
 /**
