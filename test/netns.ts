@@ -99,7 +99,96 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** One end of a veth pair: its namespace, interface and addresses. */
+/**
+ * Two namespaces joined by a veth pair: the one shape every kernel test
+ * uses. Addresses live inside the namespaces only, so every pair can have the
+ * same ones (10.99.0.1/.2, and 2001:db8:99::1/::2 when asked for).
+ */
+export interface VethPair {
+  /** Namespace names (ifA lives in nsA, ifB in nsB). */
+  readonly nsA: string;
+  readonly nsB: string;
+  readonly ifA: string;
+  readonly ifB: string;
+  readonly ipA: string;
+  readonly ipB: string;
+  /** IPv6 addresses, or '' when the pair was made without them. */
+  readonly ip6A: string;
+  readonly ip6B: string;
+  readonly macA: string;
+  readonly macB: string;
+  /** Deletes both namespaces (and with them the veth pair); safe to call twice. */
+  remove(): void;
+}
+
+/** How createVethPair sets a pair up beyond addresses and links. */
+export interface VethPairOptions {
+  /** Add 2001:db8:99::1/64 and ::2/64 (no duplicate-address detection). */
+  ipv6?: boolean;
+  /** Fixed MAC addresses for ifA and ifB (otherwise the kernel's). */
+  macs?: readonly [string, string];
+  /** Permanent neighbour entries for the IPv4 peers, so that no ARP precedes the traffic. */
+  staticNeighbours?: boolean;
+}
+
+let pairCounter = 0;
+
+/**
+ * Creates two namespaces joined by a veth pair, with loopback and the veth
+ * up and IPv4 addresses set. The namespaces carry this process's id
+ * (`bpfkit-<pid>-<tag><n>-a`/`-b`), so a crashed run's leftovers are removed
+ * by the next run; `remove()` deletes them, and so does this process's exit.
+ *
+ * @example
+ * const pair = createVethPair('t', { staticNeighbours: true }); try { ... } finally { pair.remove(); }
+ */
+export function createVethPair(tag: string, options: VethPairOptions = {}): VethPair {
+  removeLeftoverNamespaces();
+  const n = pairCounter++;
+  const base = `${NETNS_PREFIX}${process.pid}-${tag}${n}`;
+  const suffix = `${process.pid.toString(36)}${n.toString(36)}`.slice(-12);
+  const nsA = `${base}-a`, nsB = `${base}-b`, ifA = `va${suffix}`, ifB = `vb${suffix}`;
+  const ipA = '10.99.0.1', ipB = '10.99.0.2';
+  const [ip6A, ip6B] = options.ipv6 ? ['2001:db8:99::1', '2001:db8:99::2'] : ['', ''];
+  let removed = false;
+  const remove = (): void => {
+    if (removed) return;
+    removed = true;
+    process.off('exit', remove);
+    for (const ns of [nsA, nsB]) spawnSync('ip', ['netns', 'delete', ns], { stdio: 'ignore' });
+  };
+  // Whatever ends the process, the namespaces go with it.
+  process.on('exit', remove);
+  try {
+    ip('netns', 'add', nsA);
+    ip('netns', 'add', nsB);
+    ip('link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
+    const ends = [[nsA, ifA, ipA, ip6A, options.macs?.[0]], [nsB, ifB, ipB, ip6B, options.macs?.[1]]] as const;
+    for (const [ns, dev, v4, v6, mac] of ends) {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      if (mac) ip('-n', ns, 'link', 'set', dev, 'address', mac);
+      ip('-n', ns, 'addr', 'add', `${v4}/24`, 'dev', dev);
+      if (v6) ip('-n', ns, 'addr', 'add', `${v6}/64`, 'dev', dev, 'nodad');
+      ip('-n', ns, 'link', 'set', dev, 'up');
+    }
+    const [macA, macB] = [linkAddress(nsA, ifA), linkAddress(nsB, ifB)];
+    if (options.staticNeighbours) {
+      ip('-n', nsA, 'neigh', 'replace', ipB, 'lladdr', macB, 'dev', ifA, 'nud', 'permanent');
+      ip('-n', nsB, 'neigh', 'replace', ipA, 'lladdr', macA, 'dev', ifB, 'nud', 'permanent');
+    }
+    return { nsA, nsB, ifA, ifB, ipA, ipB, ip6A, ip6B, macA, macB, remove };
+  } catch (e) {
+    remove();
+    throw e;
+  }
+}
+
+function linkAddress(ns: string, dev: string): string {
+  // `ip -br link` prints: name state mac flags.
+  return spawnSync('ip', ['-n', ns, '-br', 'link', 'show', dev], { encoding: 'utf8' }).stdout.trim().split(/\s+/)[2] ?? '';
+}
+
+/** One end of a namespace pair: its namespace, interface and addresses. */
 export interface NetnsHost {
   ns: string;
   ifname: string;
@@ -116,41 +205,19 @@ export interface NetnsPair {
   destroy(): void;
 }
 
-let pairCounter = 0;
-
 /**
- * Creates two namespaces joined by a veth pair, with addresses, links up. Prefer withNetnsPair(), which always destroys it.
+ * Creates two namespaces joined by a veth pair, with IPv4 and IPv6 addresses and fixed MACs, links up. Prefer withNetnsPair(), which always destroys it.
  *
  * @example
  * const pair = createNetnsPair(); try { ... } finally { pair.destroy(); }
  */
 export function createNetnsPair(): NetnsPair {
-  removeLeftoverNamespaces();
-  const n = pairCounter++;
-  const base = `${NETNS_PREFIX}${process.pid}-${n}`;
-  const tag = `${process.pid.toString(36)}${n.toString(36)}`.slice(-8);
-  const hosts: [NetnsHost, NetnsHost] = [
-    { ns: `${base}-a`, ifname: `bka${tag}`, ipv4: '10.99.0.1', ipv6: '2001:db8:99::1', mac: '02:99:00:00:00:01' },
-    { ns: `${base}-b`, ifname: `bkb${tag}`, ipv4: '10.99.0.2', ipv6: '2001:db8:99::2', mac: '02:99:00:00:00:02' },
-  ];
-  const destroy = (): void => {
-    for (const h of hosts) spawnSync('ip', ['netns', 'delete', h.ns], { stdio: 'ignore' });
+  const p = createVethPair('p', { ipv6: true, macs: ['02:99:00:00:00:01', '02:99:00:00:00:02'] });
+  return {
+    a: { ns: p.nsA, ifname: p.ifA, ipv4: p.ipA, ipv6: p.ip6A, mac: p.macA },
+    b: { ns: p.nsB, ifname: p.ifB, ipv4: p.ipB, ipv6: p.ip6B, mac: p.macB },
+    destroy: p.remove,
   };
-  try {
-    for (const h of hosts) ip('netns', 'add', h.ns);
-    ip('link', 'add', hosts[0].ifname, 'netns', hosts[0].ns, 'type', 'veth', 'peer', 'name', hosts[1].ifname, 'netns', hosts[1].ns);
-    for (const h of hosts) {
-      ip('-n', h.ns, 'link', 'set', 'lo', 'up');
-      ip('-n', h.ns, 'link', 'set', h.ifname, 'address', h.mac);
-      ip('-n', h.ns, 'addr', 'add', `${h.ipv4}/24`, 'dev', h.ifname);
-      ip('-n', h.ns, 'addr', 'add', `${h.ipv6}/64`, 'dev', h.ifname, 'nodad');
-      ip('-n', h.ns, 'link', 'set', h.ifname, 'up');
-    }
-  } catch (e) {
-    destroy();
-    throw e;
-  }
-  return { a: hosts[0], b: hosts[1], destroy };
 }
 
 /**

@@ -12,23 +12,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { CLONE_NEWNET, geteuid, setns } from '../../src/capture/syscalls.js';
+import { createVethPair as createPair, type VethPair } from '../netns.js';
 
-export interface VethPair {
-  /** Namespace names. */
-  readonly nsA: string;
-  readonly nsB: string;
-  /** Interface names (ifA in nsA, ifB in nsB). */
-  readonly ifA: string;
-  readonly ifB: string;
-  readonly ipA: string;
-  readonly ipB: string;
-  readonly macA: string;
-  readonly macB: string;
-  /** Removes both namespaces (and with them the veth pair). */
-  remove(): void;
-}
+export type { VethPair } from '../netns.js';
 
-let serial = 0;
 
 const IN_USER_NAMESPACE = 'BPFKIT_IN_USERNS';
 
@@ -112,53 +99,14 @@ export function delegateToUserNamespace(testFileUrl: string): Promise<{ code: nu
 }
 
 /**
- * Creates two namespaces joined by a veth pair with addresses 10.x.y.1/.2,
- * up, with static neighbour entries so that no ARP precedes the traffic.
- * Removed by `remove()`, or at the latest when the process exits.
+ * A veth pair for capture tests (test/netns.ts's createVethPair), with static
+ * neighbour entries so that no ARP precedes the traffic a test counts.
  *
  * @example
  * const pair = createVethPair('x'); try { ... } finally { pair.remove(); }
  */
 export function createVethPair(tag: string): VethPair {
-  const id = `${process.pid % 100000}${tag}${serial++}`;
-  const nsA = `bpfkA${id}`, nsB = `bpfkB${id}`;
-  const ifA = `vA${id}`.slice(0, 15), ifB = `vB${id}`.slice(0, 15);
-  const octet = (process.pid + serial * 7) % 250 + 1;
-  const ipA = `10.${octet}.${serial % 250}.1`, ipB = `10.${octet}.${serial % 250}.2`;
-  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let removed = false;
-  const remove = () => {
-    if (removed) return;
-    removed = true;
-    process.off('exit', remove);
-    for (const ns of [nsA, nsB]) {
-      try { ip('netns', 'del', ns); } catch { /* already gone */ }
-    }
-  };
-  // Whatever ends the process, the namespaces go with it.
-  process.on('exit', remove);
-  let macA = '', macB = '';
-  try {
-    ip('netns', 'add', nsA);
-    ip('netns', 'add', nsB);
-    ip('link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
-    ip('-n', nsA, 'addr', 'add', `${ipA}/24`, 'dev', ifA);
-    ip('-n', nsB, 'addr', 'add', `${ipB}/24`, 'dev', ifB);
-    for (const [ns, dev] of [[nsA, ifA], [nsB, ifB]]) {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('-n', ns, 'link', 'set', dev, 'up');
-    }
-    // `ip -br link` prints: name state mac flags.
-    const mac = (ns: string, dev: string) => execFileSync('ip', ['-n', ns, '-br', 'link', 'show', dev]).toString().trim().split(/\s+/)[2];
-    macA = mac(nsA, ifA);
-    macB = mac(nsB, ifB);
-    ip('-n', nsA, 'neigh', 'replace', ipB, 'lladdr', macB, 'dev', ifA, 'nud', 'permanent');
-    ip('-n', nsB, 'neigh', 'replace', ipA, 'lladdr', macA, 'dev', ifB, 'nud', 'permanent');
-  } catch (e) {
-    remove();
-    throw e;
-  }
-  return { nsA, nsB, ifA, ifB, ipA, ipB, macA, macB, remove };
+  return createPair(tag, { staticNeighbours: true });
 }
 
 /**

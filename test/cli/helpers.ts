@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCapture } from '../../src/pcap/index.js';
+import { createVethPair, kernelTestsUnavailable } from '../netns.js';
 import type { PacketRecord } from '../../src/pcap/record.js';
 
 /** The command's entry script (it loads the build in dist/). */
@@ -85,9 +86,7 @@ export function firstDifferences(ours: string, theirs: string, max = 5): string 
 
 /** Why the namespace tests cannot run, or null. */
 export function netnsUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'needs root: creates network namespaces and veth pairs';
-  try { execFileSync('ip', ['-V'], { stdio: 'ignore' }); } catch { return 'needs iproute2 (the ip command)'; }
-  return null;
+  return kernelTestsUnavailable() ?? null;
 }
 
 const SERVER = `
@@ -140,36 +139,24 @@ export async function recordRealTraffic(path: string): Promise<void> {
   const dir = tempDir('bpfdump-traffic-');
   writeFileSync(join(dir, 'server.mjs'), SERVER);
   writeFileSync(join(dir, 'client.mjs'), CLIENT);
-  const id = `${process.pid % 100000}`;
-  const a = `bdcA${id}`, b = `bdcB${id}`, va = `bdcva${id}`.slice(0, 15), vb = `bdcvb${id}`.slice(0, 15);
-  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const pair = createVethPair('rec', { ipv6: true });
+  const { nsA: a, nsB: b, ifA: va } = pair;
   const { spawn } = await import('node:child_process');
   try {
-    ip('netns', 'add', a);
-    ip('netns', 'add', b);
-    ip('link', 'add', va, 'netns', a, 'type', 'veth', 'peer', 'name', vb, 'netns', b);
-    ip('-n', a, 'addr', 'add', '10.77.0.1/24', 'dev', va);
-    ip('-n', b, 'addr', 'add', '10.77.0.2/24', 'dev', vb);
-    ip('-n', a, 'addr', 'add', 'fd77::1/64', 'dev', va, 'nodad');
-    ip('-n', b, 'addr', 'add', 'fd77::2/64', 'dev', vb, 'nodad');
-    for (const [ns, dev] of [[a, va], [b, vb], [a, 'lo'], [b, 'lo']]) ip('-n', ns, 'link', 'set', dev, 'up');
     const capture = spawn('ip', ['netns', 'exec', a, 'tcpdump', '-i', va, '-U', '--immediate-mode', '-w', path], { stdio: 'ignore' });
     const server = spawn('ip', ['netns', 'exec', b, process.execPath, join(dir, 'server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
     await new Promise((r) => setTimeout(r, 300));
     // The peer's kernel answers crafted echo requests: ICMP and ICMPv6 (with neighbour discovery).
-    const mac = (ns: string, dev: string) => execFileSync('ip', ['-n', ns, '-br', 'link', 'show', dev]).toString().trim().split(/\s+/)[2];
-    execFileSync('ip', ['netns', 'exec', a, process.execPath, '--input-type=module', '-e', PINGER, '10.77.0.1', '10.77.0.2', 'fd77::1', 'fd77::2', mac(a, va), mac(b, vb), va],
+    execFileSync('ip', ['netns', 'exec', a, process.execPath, '--input-type=module', '-e', PINGER, pair.ipA, pair.ipB, pair.ip6A, pair.ip6B, pair.macA, pair.macB, va],
       { stdio: 'inherit', timeout: 10000 });
-    execFileSync('ip', ['netns', 'exec', a, process.execPath, join(dir, 'client.mjs'), '10.77.0.2', 'fd77::2'], { stdio: 'inherit', timeout: 15000 });
+    execFileSync('ip', ['netns', 'exec', a, process.execPath, join(dir, 'client.mjs'), pair.ipB, pair.ip6B], { stdio: 'inherit', timeout: 15000 });
     await new Promise((r) => setTimeout(r, 500));
     capture.kill('SIGINT');
     server.kill('SIGTERM');
     await new Promise((r) => capture.once('exit', r));
   } finally {
-    for (const ns of [a, b]) {
-      try { ip('netns', 'del', ns); } catch { /* gone */ }
-    }
+    pair.remove();
   }
 }
 
@@ -201,36 +188,15 @@ export interface Pair {
   remove(): void;
 }
 
-let pairs = 0;
-
 /**
- * Creates namespaces `bd<tag>A<pid>`/`B` joined by a veth pair, addresses 10.78.N.1 and .2, up.
+ * A veth pair between two fresh namespaces (test/netns.ts's createVethPair), under the names the CLI tests use.
  *
  * @example
  * const p = vethPair('live'); try { ... } finally { p.remove(); }
  */
 export function vethPair(tag: string): Pair {
-  const id = `${tag}${process.pid % 100000}${pairs++}`;
-  const a = `bd${id}A`, b = `bd${id}B`, va = `v${id}a`.slice(0, 15), vb = `v${id}b`.slice(0, 15);
-  const net = `10.78.${(process.pid + pairs) % 250}`;
-  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const remove = () => {
-    for (const ns of [a, b]) {
-      try { ip('netns', 'del', ns); } catch { /* gone */ }
-    }
-  };
-  try {
-    ip('netns', 'add', a);
-    ip('netns', 'add', b);
-    ip('link', 'add', va, 'netns', a, 'type', 'veth', 'peer', 'name', vb, 'netns', b);
-    ip('-n', a, 'addr', 'add', `${net}.1/24`, 'dev', va);
-    ip('-n', b, 'addr', 'add', `${net}.2/24`, 'dev', vb);
-    for (const [ns, dev] of [[a, va], [b, vb], [a, 'lo'], [b, 'lo']]) ip('-n', ns, 'link', 'set', dev, 'up');
-  } catch (e) {
-    remove();
-    throw e;
-  }
-  return { a, b, va, vb, ipA: `${net}.1`, ipB: `${net}.2`, remove };
+  const p = createVethPair(tag);
+  return { a: p.nsA, b: p.nsB, va: p.ifA, vb: p.ifB, ipA: p.ipA, ipB: p.ipB, remove: p.remove };
 }
 
 /**

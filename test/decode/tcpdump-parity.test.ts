@@ -90,7 +90,7 @@ test('bpfdump -nr prints what tcpdump -nr prints: real traffic between network n
   const text = tcpdump(['-nr', real]).stdout;
   // The recording holds every protocol the comparison is about.
   for (const want of ['ARP, Request', 'ARP, Reply', 'ICMP echo request', 'ICMP echo reply', 'ICMP6, echo request', 'ICMP6, neighbor',
-    'udp port 9999 unreachable', 'A? example.com.', 'AAAA? www.test.org.', 'Flags [S]', 'Flags [S.]', 'Flags [P.]', 'Flags [F.]', 'IP6 fd77::1.', 'HTTP: GET / HTTP/1.0']) {
+    'udp port 9999 unreachable', 'A? example.com.', 'AAAA? www.test.org.', 'Flags [S]', 'Flags [S.]', 'Flags [P.]', 'Flags [F.]', 'IP6 2001:db8:99::1.', 'HTTP: GET / HTTP/1.0']) {
     assert.ok(text.includes(want), `the recording lacks "${want}":\n${text}`);
   }
   for (const flags of FLAG_SETS) compare(real, flags);

@@ -13,6 +13,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createVethPair } from '../netns.js';
 
 /** One captured packet. */
 export interface CapturedPacket {
@@ -156,26 +157,12 @@ function exited(child: ChildProcess): Promise<void> {
  * const captures = await captureRealTraffic('t1');
  */
 export async function captureRealTraffic(tag: string): Promise<Capture[]> {
-  const id = `${process.pid % 100000}${tag}`;
-  const nsA = `bpfkfA${id}`, nsB = `bpfkfB${id}`;
-  const ifA = `fA${id}`.slice(0, 15), ifB = `fB${id}`.slice(0, 15);
-  const octet = (process.pid % 200) + 20;
-  const ipA = `10.${octet}.77.1`, ipB = `10.${octet}.77.2`;
-  const ip6A = `fd00:${octet.toString(16)}::1`, ip6B = `fd00:${octet.toString(16)}::2`;
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-filter-'));
-  const run = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const children: ChildProcess[] = [];
   let clientErrors = '';
+  const pair = createVethPair(tag, { ipv6: true });
+  const { nsA, nsB, ifA, ifB, ipB, ip6B } = pair;
   try {
-    run('netns', 'add', nsA);
-    run('netns', 'add', nsB);
-    run('link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
-    for (const [ns, dev, a4, a6] of [[nsA, ifA, ipA, ip6A], [nsB, ifB, ipB, ip6B]]) {
-      run('-n', ns, 'addr', 'add', `${a4}/24`, 'dev', dev);
-      run('-n', ns, 'addr', 'add', `${a6}/64`, 'dev', dev, 'nodad');
-      run('-n', ns, 'link', 'set', 'lo', 'up');
-      run('-n', ns, 'link', 'set', dev, 'up');
-    }
     // Wait until both ends of the veth have carrier.
     for (let i = 0; i < 50; i++) {
       const up = [[nsA, ifA], [nsB, ifB]].every(([ns, dev]) => execFileSync('ip', ['-n', ns, 'link', 'show', 'dev', dev]).toString().includes('LOWER_UP'));
@@ -205,9 +192,7 @@ export async function captureRealTraffic(tag: string): Promise<Capture[]> {
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await Promise.all(children.map(exited));
-    for (const ns of [nsA, nsB]) {
-      try { run('netns', 'del', ns); } catch { /* already gone */ }
-    }
+    pair.remove();
     rmSync(dir, { recursive: true, force: true });
   }
 }

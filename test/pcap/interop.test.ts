@@ -90,13 +90,13 @@ test('we read what tcpdump, dumpcap and editcap write from real traffic (pcap, p
     try {
       const files: Array<{ path: string; pcapng: boolean; interfaces: number }> = [];
       const tcpdumpUs = join(dir, 'tcpdump-us.pcap');
-      await captureWith(pair, 'tcpdump', ['-i', 'va', '-w', tcpdumpUs, '-U'], 24);
+      await captureWith(pair, 'tcpdump', ['-i', pair.ifA, '-w', tcpdumpUs, '-U'], 24);
       files.push({ path: tcpdumpUs, pcapng: false, interfaces: 1 });
       const tcpdumpNs = join(dir, 'tcpdump-ns.pcap');
       await captureWith(pair, 'tcpdump', ['-i', 'lo', '--time-stamp-precision=nano', '-w', tcpdumpNs, '-U'], 24);
       files.push({ path: tcpdumpNs, pcapng: false, interfaces: 1 });
       const dumpcapNg = join(dir, 'dumpcap-two.pcapng');
-      await captureWith(pair, 'dumpcap', ['-i', 'lo', '-i', 'va', '-w', dumpcapNg], 30);
+      await captureWith(pair, 'dumpcap', ['-i', 'lo', '-i', pair.ifA, '-w', dumpcapNg], 30);
       files.push({ path: dumpcapNg, pcapng: true, interfaces: 2 });
       const tsharkNg = join(dir, 'tshark.pcapng');
       run('tshark', ['-r', dumpcapNg, '-F', 'pcapng', '-w', tsharkNg]);
@@ -121,7 +121,7 @@ test('we read what tcpdump, dumpcap and editcap write from real traffic (pcap, p
       // The dumpcap file names its interfaces and ends with statistics, all exposed.
       const reader = (await import('../../src/pcap/reader.js')).readCapture(dumpcapNg);
       for await (const _ of reader) { /* read to the end for the statistics blocks */ }
-      assert.deepEqual(reader.info!.interfaces.map((i) => i.name), ['lo', 'va']);
+      assert.deepEqual(reader.info!.interfaces.map((i) => i.name), ['lo', pair.ifA]);
       assert.ok(reader.info!.interfaces.some((i) => i.statistics.length > 0), 'interface statistics blocks');
       assert.ok(readFileSync(dumpcapNg).length > 0);
     } finally {

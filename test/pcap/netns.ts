@@ -3,24 +3,21 @@
  * with the reference tools. Names carry the process id; `remove` always runs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createVethPair, kernelTestsUnavailable, type VethPair as NamespacePair } from '../netns.js';
 
 /**
- * Whether this process may create namespaces (root).
+ * Whether this process may create namespaces (root, iproute2).
  *
  * @example
  * test('live', { skip: !canUseNamespaces() && 'needs root' }, …)
  */
 export function canUseNamespaces(): boolean {
-  return process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
-}
-
-function ip(args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+  return kernelTestsUnavailable() === undefined;
 }
 
 /**
- * NS `a` (10.9.0.1 on `va`, and lo) and NS `b` (10.9.0.2 on `vb`).
+ * A veth pair (test/netns.ts's createVethPair) seen from namespace `a`,
+ * where the reference tools capture: on `ifA` and on loopback.
  *
  * @example
  * const pair = new VethPair('t1'); try { … } finally { pair.remove(); }
@@ -28,23 +25,14 @@ function ip(args: string[]): void {
 export class VethPair {
   readonly a: string;
   readonly b: string;
+  /** The interface in namespace `a`, and the peer's address across it. */
+  readonly ifA: string;
+  readonly ipB: string;
+  private readonly pair: NamespacePair;
 
   constructor(tag: string) {
-    this.a = `bpfkit-pcap-${process.pid}-${tag}-a`;
-    this.b = `bpfkit-pcap-${process.pid}-${tag}-b`;
-    ip(['netns', 'add', this.a]);
-    try {
-      ip(['netns', 'add', this.b]);
-      ip(['-n', this.a, 'link', 'set', 'lo', 'up']);
-      ip(['-n', this.a, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', this.b]);
-      ip(['-n', this.a, 'addr', 'add', '10.9.0.1/24', 'dev', 'va']);
-      ip(['-n', this.b, 'addr', 'add', '10.9.0.2/24', 'dev', 'vb']);
-      ip(['-n', this.a, 'link', 'set', 'va', 'up']);
-      ip(['-n', this.b, 'link', 'set', 'vb', 'up']);
-    } catch (e) {
-      this.remove();
-      throw e;
-    }
+    this.pair = createVethPair(tag);
+    ({ nsA: this.a, nsB: this.b, ifA: this.ifA, ipB: this.ipB } = this.pair);
   }
 
   /** Starts a command inside namespace `a`. */
@@ -59,8 +47,7 @@ export class VethPair {
   }
 
   remove(): void {
-    spawnSync('ip', ['netns', 'del', this.a]);
-    spawnSync('ip', ['netns', 'del', this.b]);
+    this.pair.remove();
   }
 }
 
@@ -79,7 +66,7 @@ export function sendTraffic(pair: VethPair, count: number): void {
     const next = () => {
       if (i >= ${count}) { s.close(); return; }
       const size = 1 + ((i * 397) % 1400);
-      s.send(Buffer.alloc(size, i & 0xff), 9000 + (i % 7), i % 2 ? '127.0.0.1' : '10.9.0.2', () => { i++; setTimeout(next, 5); });
+      s.send(Buffer.alloc(size, i & 0xff), 9000 + (i % 7), i % 2 ? '127.0.0.1' : '${pair.ipB}', () => { i++; setTimeout(next, 5); });
     };
     next();`;
   pair.runInA(process.execPath, ['-e', script]);
