@@ -5,10 +5,12 @@
  * workloads: a 10,000-packet slice that stays in cache, filtered over and
  * over, and the whole corpus (1,000,000 packets by default). Medians of
  * several repetitions; match counts show that all engines agree.
+ * The wasm batch column is src/bpf/wasm.ts's engine over the same corpus
+ * copied into a PacketArena.
  * Beside them, each side's floor: the least any filter must do per packet
- * (find it, check its length, read one header byte, store a result), in C
- * and in JavaScript, so the table shows which rows are bound by the memory
- * system rather than by the filter.
+ * (find it, check its length, read one header byte, store a result), in C,
+ * in JavaScript and in wasm, so the table shows which rows are bound by the
+ * memory system rather than by the filter.
  *
  *   node --expose-gc dist/bench/jit.bench.js
  *   BPFKIT_BENCH_PACKETS=200000 BPFKIT_BENCH_REPS=3 BPFKIT_BENCH_ONLY=1,4 node --expose-gc dist/bench/jit.bench.js
@@ -24,6 +26,8 @@ import type { PacketBatch } from '../src/bpf/batch.js';
 import { insn, program, type Program } from '../src/bpf/program.js';
 import { interpret } from '../src/bpf/interpreter.js';
 import { jit, jitBatch, jitSource, type CompiledFilter, type CompiledBatchFilter } from '../src/bpf/jit.js';
+import { PacketArena, wasmBatch, wasmEngine, type ArenaBatch } from '../src/bpf/wasm.js';
+import { encodeModule, I32, Op, sleb, uleb } from '../src/bpf/wasm-codegen.js';
 import { Rng, randomProgram } from '../test/bpf/random-program.js';
 import { Oracle } from '../test/oracle/oracle.js';
 import { corpusBatch } from '../src/craft/corpus.js';
@@ -225,6 +229,53 @@ ${Array.from({ length: FLOOR_UNROLL }, (_, j) => `      out[i + ${j}] = caplens[
  */
 const floorPacket = new Function('p', 'w', 'return p.length > 12 ? p[12] : 0;') as CompiledFilter;
 
+/** Packets per iteration of the wasm floor's loop, as the wasm engine's own loop is unrolled. */
+const WASM_FLOOR_UNROLL = 4;
+
+/** The wasm floor's function: (n, offsets, caplens, out, data) over an arena's memory, addresses in bytes. */
+type WasmFloor = (n: number, offsets: number, caplens: number, out: number, data: number) => number;
+
+/**
+ * The wasm floor, the same work as the C and JavaScript ones, written
+ * directly as a wasm loop over the arena (unrolled as the engine's loop is):
+ * per packet out[i] = caplen > 12 ? data[offset + 12] : 0.
+ */
+function wasmFloor(arena: PacketArena): WasmFloor {
+  const [n, offs, caps, out, data, i, q] = [0, 1, 2, 3, 4, 5, 6];
+  const get = (l: number) => [Op.localGet, l];
+  const konst = (v: number) => [Op.i32Const, ...sleb(v)];
+  const one = (j: number) => [
+    ...get(out), ...get(q), Op.i32Add,
+    ...get(data), ...get(offs), ...get(q), Op.i32Add, Op.i32Load, 2, ...uleb(4 * j), Op.i32Add, Op.i32Load8u, 0, 12,
+    ...konst(0),
+    ...get(caps), ...get(q), Op.i32Add, Op.i32Load, 2, ...uleb(4 * j), ...konst(12), Op.i32GtU,
+    Op.select, Op.i32Store, 2, ...uleb(4 * j),
+  ];
+  const loop = (copies: number) => [
+    Op.block, 0x40, Op.loop, 0x40,
+    ...get(i), ...konst(copies), Op.i32Add, ...get(n), Op.i32GtU, Op.brIf, 1,
+    ...get(i), ...konst(2), Op.i32Shl, Op.localSet, q,
+    ...Array.from({ length: copies }, (_, j) => one(j)).flat(),
+    ...get(i), ...konst(copies), Op.i32Add, Op.localSet, i,
+    Op.br, 0, Op.end, Op.end,
+  ];
+  const body = [...loop(WASM_FLOOR_UNROLL), ...loop(1), ...konst(0)];
+  const bytes = encodeModule([{ params: [I32, I32, I32, I32, I32], results: [I32], locals: [I32, I32], body }]);
+  const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: { f: WasmFloor } } } }).WebAssembly;
+  return new wasm.Instance(new wasm.Module(bytes), { m: { mem: arena.memory } }).exports.f;
+}
+
+function wasmFloorPass(floor: WasmFloor, batch: ArenaBatch, n: number, rounds: number): number {
+  for (let r = 0; r < rounds; r++) floor(n, batch.offsets.byteOffset, batch.caplens.byteOffset, batch.out.byteOffset, batch.data.byteOffset);
+  return 0;
+}
+
+function batchedInArena(fn: CompiledBatchFilter, batch: ArenaBatch, n: number, rounds: number): number {
+  let matches = 0;
+  for (let r = 0; r < rounds; r++) matches += fn(batch.data, batch.offsets, batch.caplens, batch.wirelens, n, batch.out);
+  return matches / rounds;
+}
+
 function batched(fn: CompiledBatchFilter, batch: PacketBatch, n: number, rounds: number, out: Uint32Array): number {
   let matches = 0;
   for (let r = 0; r < rounds; r++) matches += fn(batch.data, batch.offsets, batch.caplens, batch.wirelens, n, out);
@@ -251,48 +302,63 @@ async function main(): Promise<void> {
     oracle.close();
   }
 
+  // The same packets in a PacketArena, for the wasm engine and the wasm floor.
+  let used = 0;
+  for (let i = 0; i < batch.count; i++) used += batch.caplens[i];
+  const arena = new PacketArena(used + 16 * batch.count + 65536);
+  const inArena = arena.copyIn(batch);
+
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-jit-bench-'));
   const libpcap = new LibpcapBench(dir, batch);
   try {
-    await measureAll(batch, views, programs, libpcap);
+    await measureAll(batch, views, programs, libpcap, inArena);
   } finally {
     libpcap.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function measureAll(batch: PacketBatch, views: Uint8Array[], programs: Program[], libpcap: LibpcapBench): Promise<void> {
+async function measureAll(batch: PacketBatch, views: Uint8Array[], programs: Program[], libpcap: LibpcapBench, inArena: ArenaBatch): Promise<void> {
+  const floorWasm = wasmFloor(inArena.arena);
 
   const out = new Uint32Array(batch.count);
   const rows: Record<'ns' | 'best', string[]> = { ns: [], best: [] };
   // Rows whose batch target (half of libpcap's time) lies below the JavaScript floor, and by how much at most.
   const belowFloor = { ns: { rows: 0, by: 0 }, best: { rows: 0, by: 0 } };
+  // The same against the wasm floor.
+  const belowWasmFloor = { ns: { rows: 0, by: 0 }, best: { rows: 0, by: 0 } };
   // Rows where libpcap's own time lies below the JavaScript per-packet floor.
   const belowPacketFloor = { ns: 0, best: 0 };
   const floorLoop = perPacketOwnLoop(-1);
   let disagreements = 0;
-  const worst = { ns: { batch: 0, packet: 0, interp: 0 }, best: { batch: 0, packet: 0, interp: 0 } };
+  const worst = { ns: { batch: 0, wasm: 0, packet: 0, interp: 0 }, best: { batch: 0, wasm: 0, packet: 0, interp: 0 } };
+  // Rows where the wasm batch meets its target (≤ 0.5× libpcap).
+  const wasmMet = { ns: 0, best: 0 };
   const compileMs: number[] = [];
   for (const [index, prog] of programs.entries()) {
     const c0 = performance.now();
     const perPacketFn = jit(prog, { semantics: SEMANTICS });
     const batchFn = jitBatch(prog, { semantics: SEMANTICS });
+    const wasmFn = wasmBatch(prog, { semantics: SEMANTICS });
     compileMs.push(performance.now() - c0);
+    if (wasmEngine(prog, { semantics: SEMANTICS }).engine !== 'wasm') console.error(`${FILTERS[index]}: not wasm (${wasmEngine(prog, { semantics: SEMANTICS }).reason})`);
     const ownLoop = perPacketOwnLoop(index);
     const reference = await libpcap.time(prog);
     for (const mode of ['slice', 'full'] as Mode[]) {
       const n = mode === 'slice' ? SLICE : batch.count;
       const rounds = mode === 'slice' ? ROUNDS : 1;
       const ref = reference[mode];
-      const [interp, packet, shared, bat, floorJs, floorJsPacket] = timeRoundRobin(REPS, n, rounds, [
+      const [interp, packet, shared, bat, wasm, floorJs, floorWasmT, floorJsPacket] = timeRoundRobin(REPS, n, rounds, [
         (k) => interpreted(prog, views, batch.wirelens, n, k),
         (k) => ownLoop(perPacketFn, views, batch.wirelens, n, k),
         (k) => perPacketShared(perPacketFn, views, batch.wirelens, n, k),
         (k) => batched(batchFn, batch, n, k, out),
+        (k) => batchedInArena(wasmFn, inArena, n, k),
         (k) => floorPass(batch.data, batch.offsets, batch.caplens, n, k, out),
+        (k) => wasmFloorPass(floorWasm, inArena, n, k),
         (k) => floorLoop(floorPacket, views, batch.wirelens, n, k),
       ]);
-      const counts = [ref.matches, interp.matches, packet.matches, shared.matches, bat.matches];
+      const counts = [ref.matches, interp.matches, packet.matches, shared.matches, bat.matches, wasm.matches];
       const agree = counts.every((c) => c === counts[0]);
       if (!agree) disagreements++;
       // A '|' inside a cell (tcp-syn|tcp-fin) would end it: Markdown wants it escaped.
@@ -306,13 +372,20 @@ async function measureAll(batch: PacketBatch, views: Uint8Array[], programs: Pro
           belowFloor[stat].rows++;
           belowFloor[stat].by = Math.max(belowFloor[stat].by, gap);
         }
+        const wasmGap = floorWasmT[stat] - ref[stat] / 2;
+        if (wasmGap > 0) {
+          belowWasmFloor[stat].rows++;
+          belowWasmFloor[stat].by = Math.max(belowWasmFloor[stat].by, wasmGap);
+        }
+        if (ratio(wasm) <= 0.5) wasmMet[stat]++;
         if (floorJsPacket[stat] > ref[stat]) belowPacketFloor[stat]++;
         worst[stat].batch = Math.max(worst[stat].batch, ratio(bat));
+        worst[stat].wasm = Math.max(worst[stat].wasm, ratio(wasm));
         worst[stat].packet = Math.max(worst[stat].packet, ratio(packet));
         worst[stat].interp = Math.max(worst[stat].interp, ratio(interp));
         const cell = (x: Timing) => `${x[stat].toFixed(1)} (${ratio(x).toFixed(2)}×)`;
-        const floorCell = `${floorC.toFixed(1)} / ${floorJs[stat].toFixed(1)} (${ratio(floorJs).toFixed(2)}×) / ${floorJsPacket[stat].toFixed(1)} (${ratio(floorJsPacket).toFixed(2)}×)`;
-        rows[stat].push(`| ${label} | ${mode} | ${ref[stat].toFixed(1)} | ${floorCell} | ${cell(interp)} | ${cell(packet)} | ${cell(shared)} | ${cell(bat)} | ${agree ? counts[0] : `DISAGREE ${counts.join('/')}`} |`);
+        const floorCell = `${floorC.toFixed(1)} / ${floorJs[stat].toFixed(1)} (${ratio(floorJs).toFixed(2)}×) / ${floorWasmT[stat].toFixed(1)} (${ratio(floorWasmT).toFixed(2)}×) / ${floorJsPacket[stat].toFixed(1)} (${ratio(floorJsPacket).toFixed(2)}×)`;
+        rows[stat].push(`| ${label} | ${mode} | ${ref[stat].toFixed(1)} | ${floorCell} | ${cell(interp)} | ${cell(packet)} | ${cell(shared)} | ${cell(bat)} | ${cell(wasm)} | ${agree ? counts[0] : `DISAGREE ${counts.join('/')}`} |`);
       }
       console.error(rows.ns[rows.ns.length - 1]);
     }
@@ -320,17 +393,19 @@ async function measureAll(batch: PacketBatch, views: Uint8Array[], programs: Pro
   for (const stat of ['ns', 'best'] as const) {
     const what = `${stat === 'ns' ? `median of ${REPS} repetitions` : `best of ${REPS} repetitions (least disturbed by other load)`}, ${CLOCK === 'cpu' ? 'CPU time' : 'wall time'}`;
     console.log(`\nns/packet, ${what}; ratio to libpcap's bpf_filter() (-O2) in parentheses. slice = first ${SLICE} packets, filtered ${ROUNDS}+ times per repetition; full = all ${batch.count}, once or more (repetitions last ≥ ${MIN_REP_NS / 1e6} ms). Semantics: ${SEMANTICS}.\n`);
-    console.log('Floor: per packet, the caplen check and one header byte read and stored: C -O2 / JavaScript batch loop / JavaScript function called per packet (ratios to libpcap). A filter that reads the packet does at least this much work.\n');
-    console.log('| filter | packets | libpcap | floor C / JS batch / JS per packet | interpreter | JIT per packet | JIT per packet, shared call site | JIT batch | matches |');
-    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('Floor: per packet, the caplen check and one header byte read and stored: C -O2 / JavaScript batch loop / wasm batch loop / JavaScript function called per packet (ratios to libpcap). A filter that reads the packet does at least this much work.\n');
+    console.log('| filter | packets | libpcap | floor C / JS batch / wasm batch / JS per packet | interpreter | JIT per packet | JIT per packet, shared call site | JIT batch | wasm batch | matches |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows[stat]) console.log(row);
     const w = worst[stat];
-    console.log(`\nworst ratios (${stat === 'ns' ? 'median' : 'best'}): batch ${w.batch.toFixed(2)} (target ≤ 0.5), per packet ${w.packet.toFixed(2)} (target ≤ 1.0), interpreter ${w.interp.toFixed(2)} (target ≤ 3)`);
+    console.log(`\nworst ratios (${stat === 'ns' ? 'median' : 'best'}): batch ${w.batch.toFixed(2)}, wasm batch ${w.wasm.toFixed(2)} (target ≤ 0.5; wasm met on ${wasmMet[stat]} of ${rows[stat].length} rows), per packet ${w.packet.toFixed(2)} (target ≤ 1.0), interpreter ${w.interp.toFixed(2)} (target ≤ 3)`);
     const b = belowFloor[stat];
     console.log(`rows where 0.5× libpcap lies below the JavaScript batch floor: ${b.rows} of ${rows[stat].length}${b.rows ? ` (by up to ${b.by.toFixed(1)} ns/packet)` : ''}`);
+    const bw = belowWasmFloor[stat];
+    console.log(`rows where 0.5× libpcap lies below the wasm batch floor: ${bw.rows} of ${rows[stat].length}${bw.rows ? ` (by up to ${bw.by.toFixed(1)} ns/packet)` : ''}`);
     console.log(`rows where libpcap itself lies below the JavaScript per-packet floor: ${belowPacketFloor[stat]} of ${rows[stat].length}`);
   }
-  console.log(`JIT compile time per filter (both shapes, cold): median ${median(compileMs).toFixed(2)} ms, max ${Math.max(...compileMs).toFixed(2)} ms`);
+  console.log(`Compile time per filter (JIT per packet and batch, and the wasm module, cold): median ${median(compileMs).toFixed(2)} ms, max ${Math.max(...compileMs).toFixed(2)} ms`);
   if (disagreements > 0) {
     console.log(`${disagreements} rows where match counts disagree`);
     process.exitCode = 1;
@@ -345,6 +420,7 @@ async function measureAll(batch: PacketBatch, views: Uint8Array[], programs: Pro
 async function measureCompileTimes(): Promise<void> {
   const rng = new Rng(0xb16);
   const times: number[] = [];
+  const wasmTimes: number[] = [];
   let layouts = '';
   for (let n = 0; n < 9; n++) {
     let body: Program;
@@ -355,6 +431,9 @@ async function measureCompileTimes(): Promise<void> {
     jit(prog, { semantics: 'linux' });
     times.push(performance.now() - t0);
     layouts += jitSource(prog).includes('switch (pc)') ? 'd' : 'b';
+    // The wasm engine, in BSD semantics (where the generator's absurd offsets are plain out-of-packet loads, not Linux's negative ones).
+    const w0 = performance.now();
+    if (wasmEngine(prog, { semantics: 'bsd' }).engine === 'wasm') wasmTimes.push(performance.now() - w0);
   }
   const oracle = await Oracle.start();
   let hosts: Program;
@@ -367,6 +446,7 @@ async function measureCompileTimes(): Promise<void> {
   jit(hosts, { semantics: 'bsd' });
   const hostMs = performance.now() - h0;
   console.log(`\nCompile time, 4096-instruction random Programs (Linux, ${times.length} Programs, layouts ${layouts}: b = labelled blocks, d = dispatch loop): median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (target < 50 ms)`);
+  if (wasmTimes.length) console.log(`Compile time of the same Programs to wasm (BSD; code generation and WebAssembly.Module, ${wasmTimes.length} Programs): median ${median(wasmTimes).toFixed(1)} ms, max ${Math.max(...wasmTimes).toFixed(1)} ms`);
   console.log(`Compile time, libpcap's ${hosts.length}-instruction Program for a 680-host \`host A or host B or ...\`: ${hostMs.toFixed(1)} ms`);
 }
 
