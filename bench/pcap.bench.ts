@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     console.log(row('read + write all to /dev/null (filterCapture)', tAll, oAll));
     console.log(row("read + filter `tcp port 80` + write (bpfdump -r -w)", tFilterCli, oFilterCli));
     console.log(row('read + write all to /dev/null (bpfdump -r -w)', tAllCli, oAllCli));
-    console.log(`\n${counts.read} read, ${counts.accepted} accepted, ${counts.written} written; output ${same && sameCli ? 'byte-identical to' : 'DIFFERENT from'} tcpdump's (filterCapture and bpfdump); the filter compiled by bpfkit and run by its JIT (batch form).`);
+    console.log(`\n${counts.read} read, ${counts.accepted} accepted, ${counts.written} written; output ${same && sameCli ? 'byte-identical to' : 'DIFFERENT from'} tcpdump's (filterCapture and bpfdump); the filter compiled by bpfkit and run by its batch engine (WebAssembly, over the reader's arena).`);
     if (!same || !sameCli) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });

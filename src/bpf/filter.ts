@@ -2,7 +2,10 @@
  * The matcher every packet path uses: a Program bound to an engine (the JIT
  * by default, the interpreter on request for debugging) and a semantics, with
  * a per-packet call and a batch path that filters a whole PacketBatch in one
- * call, the packet loop inside the generated function.
+ * call, the packet loop inside the generated function. A batch whose arrays
+ * all lie in one PacketArena (as the file reader's do when it filters) runs
+ * on the WebAssembly batch engine instead: same answers, about half the
+ * time per packet on large batches (docs/bpf.md, "WebAssembly").
  */
 import type { Program } from './program.js';
 import type { PacketBatch } from './batch.js';
@@ -10,6 +13,7 @@ import { DEFAULT_SEMANTICS, type AncillaryContext, type Semantics } from './cont
 import { interpret } from './interpreter.js';
 import { jit, jitBatch, jitBatchSelect, type CompiledBatchFilter, type CompiledFilter } from './jit.js';
 import { verify } from './verifier.js';
+import { batchArena, wasmBatch, wasmBatchSelect, wasmEngine } from './wasm.js';
 
 /** Which machine runs the Program. */
 export type MatchEngine = 'jit' | 'interpreter';
@@ -25,6 +29,16 @@ export interface MatcherOptions {
   semantics?: Semantics;
   /** Metadata for Linux ancillary loads, used when a call passes none. */
   context?: AncillaryContext;
+}
+
+/** Batches a Matcher ran, by the engine that ran them. */
+export interface BatchEngineCounts {
+  /** Batches in one PacketArena, run as WebAssembly. */
+  wasm: number;
+  /** Batches run by the JIT's batch function (not in an arena, or a Program wasm cannot run). */
+  jit: number;
+  /** Batches run on the interpreter (asked for, or a backward jump). */
+  interpreter: number;
 }
 
 /**
@@ -63,9 +77,21 @@ export class Matcher {
    * const snap = matcher.run(frame, 1514);
    */
   readonly run: (packet: Uint8Array, wireLength?: number, context?: AncillaryContext) => number;
+  /**
+   * How many batches each engine has run: lets a caller (and the tests)
+   * see whether its batches took the WebAssembly engine.
+   *
+   * @example
+   * matcher.selectBatch(batch, batch.selected); matcher.batchEngines.wasm // 1 if batch lies in an arena
+   */
+  readonly batchEngines: BatchEngineCounts = { wasm: 0, jit: 0, interpreter: 0 };
   private readonly context: AncillaryContext | undefined;
   private batchValues: CompiledBatchFilter | undefined;
   private batchIndices: CompiledBatchFilter | undefined;
+  private wasmValues: CompiledBatchFilter | undefined;
+  private wasmIndices: CompiledBatchFilter | undefined;
+  /** Whether wasm runs this Program, per form (undefined until the first arena batch asks). */
+  private wasmRuns: { values?: boolean; indices?: boolean } = {};
 
   constructor(program: Program, options: MatcherOptions = {}) {
     const asked = options.engine ?? 'jit';
@@ -108,13 +134,21 @@ export class Matcher {
   runBatch(batch: PacketBatch, results: Uint32Array, context?: AncillaryContext): number {
     this.checkOutput(batch, results, 'results');
     if (this.engine === 'interpreter') return this.interpretBatch(batch, results, false, context);
-    this.batchValues ??= jitBatch(this.program, { semantics: this.semantics });
-    return this.checked(this.batchValues(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, results, context ?? this.context), batch);
+    let fn: CompiledBatchFilter;
+    if (this.inArena(batch, results, 'values')) {
+      fn = this.wasmValues ??= wasmBatch(this.program, { semantics: this.semantics });
+    } else {
+      this.batchEngines.jit++;
+      fn = this.batchValues ??= jitBatch(this.program, { semantics: this.semantics });
+    }
+    return this.checked(fn(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, results, context ?? this.context), batch);
   }
 
   /**
    * Filters every packet of a batch and writes the indices of the accepted
-   * ones, in order, into `indices`. Returns how many were written.
+   * ones, in order, into `indices`. Returns how many were written. Entries
+   * from that count up to the batch's count may be overwritten too (the
+   * wasm engine uses them as scratch).
    *
    * @example
    * const indices = new Uint32Array(batch.count);
@@ -124,8 +158,27 @@ export class Matcher {
   selectBatch(batch: PacketBatch, indices: Uint32Array, context?: AncillaryContext): number {
     this.checkOutput(batch, indices, 'indices');
     if (this.engine === 'interpreter') return this.interpretBatch(batch, indices, true, context);
-    this.batchIndices ??= jitBatchSelect(this.program, { semantics: this.semantics });
-    return this.checked(this.batchIndices(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, indices, context ?? this.context), batch);
+    let fn: CompiledBatchFilter;
+    if (this.inArena(batch, indices, 'indices')) {
+      fn = this.wasmIndices ??= wasmBatchSelect(this.program, { semantics: this.semantics });
+    } else {
+      this.batchEngines.jit++;
+      fn = this.batchIndices ??= jitBatchSelect(this.program, { semantics: this.semantics });
+    }
+    return this.checked(fn(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, indices, context ?? this.context), batch);
+  }
+
+  /**
+   * Whether the wasm engine takes this batch, counting it when it does. The
+   * wasm modules are built only here, on the first batch in an arena, so
+   * matchers that never see one never pay for them.
+   */
+  private inArena(batch: PacketBatch, out: Uint32Array, form: 'values' | 'indices'): boolean {
+    if (batchArena(batch.data, batch.offsets, batch.caplens, batch.wirelens, out, batch.count) === undefined) return false;
+    // A Program wasm cannot run would go to the JIT inside wasmBatch anyway: count it there.
+    const runs = this.wasmRuns[form] ??= wasmEngine(this.program, { semantics: this.semantics }, form).engine === 'wasm';
+    if (runs) this.batchEngines.wasm++;
+    return runs;
   }
 
   private checkOutput(batch: PacketBatch, out: Uint32Array, name: string): void {
@@ -143,6 +196,7 @@ export class Matcher {
   }
 
   private interpretBatch(batch: PacketBatch, out: Uint32Array, select: boolean, context: AncillaryContext | undefined): number {
+    this.batchEngines.interpreter++;
     const options = { semantics: this.semantics, context: context ?? this.context };
     let accepted = 0;
     for (let i = 0; i < batch.count; i++) {

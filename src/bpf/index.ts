@@ -13,5 +13,5 @@ export * from './builders.js';
 export * from './canonical.js';
 export { jit, jitBatch, jitBatchSelect, jitSource, type CompiledFilter, type CompiledBatchFilter, type JitOptions } from './jit.js';
 export { JitError } from './jit-check.js';
-export { PacketArena, ArenaError, arenaOf, wasmBatch, wasmEngine, wasmBytes, type ArenaBatch, type WasmEngine } from './wasm.js';
-export { Matcher, MatcherError, createMatcher, type MatcherOptions, type MatchEngine } from './filter.js';
+export { PacketArena, ArenaError, arenaOf, batchArena, wasmBatch, wasmBatchSelect, wasmEngine, wasmBytes, type ArenaBatch, type WasmEngine } from './wasm.js';
+export { Matcher, MatcherError, createMatcher, type MatcherOptions, type MatchEngine, type BatchEngineCounts } from './filter.js';

@@ -20,7 +20,10 @@
  *   `br` to the block whose `end` sits right before its target;
  * - every `ret` stores its value in a local and branches out of the packet's
  *   block (a failed load is `br_if` to the same place, the value being 0);
- * - the value goes to out[i] and the number of non-zero values is returned.
+ * - the value goes to out[i] and the number of non-zero values is returned;
+ *   the 'indices' form instead stores i at out[count] before the packet
+ *   runs, so that the accepted indices end up packed in order, as
+ *   jitBatchSelect writes them.
  *
  * Loads follow the interpreter exactly: big-endian composition, a load that
  * does not fit in the caplen ends the Program with 0 ('bsd': X + k without
@@ -378,19 +381,29 @@ function rawLoads(prog: Program, live: boolean[], next: (i: number) => number[])
 const DEFAULT_TUNING: WasmTuning = { selects: 'branch', mergeChecks: true, rawCompares: true, unroll: 4, lookahead: 16, lookaheadFrom: 5 };
 
 /**
+ * What a batch function writes to `out`: 'values' (jitBatch's shape: out[i]
+ * is packet i's return value) or 'indices' (jitBatchSelect's: the indices of
+ * the accepted packets, in order, from out[0]).
+ */
+export type WasmBatchForm = 'values' | 'indices';
+
+/**
  * The wasm module for `prog` under `semantics`: one exported function
  * `f(n, offsets, caplens, wirelens, out, data, dataLength, networkOffset,
  * linkHeader) → i32` over the memory it is instantiated with, where the
  * pointers are byte addresses in that memory (offsets are relative to
  * `data`). Returns the number of accepted packets, or -1-i when packet i
- * does not lie within `dataLength` bytes of `data`. The Program must pass
+ * does not lie within `dataLength` bytes of `data`. `form` says what goes
+ * to `out` (see WasmBatchForm); with 'indices', out[accepted] may also be
+ * written (up to out[n-1]), as a scratch slot. The Program must pass
  * checkForJit and `wasmUnsupported`.
  *
  * @example
  * const bytes = wasmModuleBytes(program([insn(0x28, 0, 0, 12), insn(0x16, 0, 0, 0)]), 'bsd');
  * const module = new WebAssembly.Module(bytes);
+ * const select = new WebAssembly.Module(wasmModuleBytes(prog, 'bsd', {}, 'indices'));
  */
-export function wasmModuleBytes(prog: Program, semantics: Semantics, tuning: Partial<WasmTuning> = {}): Uint8Array {
+export function wasmModuleBytes(prog: Program, semantics: Semantics, tuning: Partial<WasmTuning> = {}, form: WasmBatchForm = 'values'): Uint8Array {
   const why = wasmUnsupported(prog, semantics);
   if (why !== undefined) throw new RangeError(`wasm: ${why}`);
   const tune = { ...DEFAULT_TUNING, ...tuning };
@@ -640,6 +653,12 @@ export function wasmModuleBytes(prog: Program, semantics: Semantics, tuning: Par
       get(P_DATA); get(L_O); b.push(Op.i32Add); set(L_PB);
     }
     if (usesLen) { at(P_WIRES); b.push(Op.i32Load, 2, ...uleb(4 * j)); set(L_W); }
+    if (form === 'indices') {
+      // The packet's index goes to out[count] before it runs: an accepted packet then bumps
+      // count past it, a rejected one leaves the slot to the next packet. No branch, one store.
+      get(P_OUT); get(L_COUNT); konst(2); b.push(Op.i32Shl, Op.i32Add); get(L_I); if (j !== 0) { konst(j); b.push(Op.i32Add); }
+      b.push(Op.i32Store, 2, 0);
+    }
     konst(0); set(L_A); konst(0); set(L_X); konst(0); set(L_R);
     for (const m of [...memRead].sort((p, q) => p - q)) { konst(0); set(L_M0 + m); }
     b.push(Op.block, VOID); // the packet's block: every ret leaves it
@@ -670,7 +689,7 @@ export function wasmModuleBytes(prog: Program, semantics: Semantics, tuning: Par
     // A verified Program cannot run off its end; if it could, the packet would read 0.
     while (lo < targets.length) { b.push(Op.end); lo++; }
     b.push(Op.end); // the packet's block
-    at(P_OUT); get(L_R); b.push(Op.i32Store, 2, ...uleb(4 * j));
+    if (form === 'values') { at(P_OUT); get(L_R); b.push(Op.i32Store, 2, ...uleb(4 * j)); }
   };
 
   // The packet loop: `copies` packets per iteration while that many are left, then one at a time.

@@ -2,9 +2,11 @@
  * The WebAssembly batch engine: a verified Program becomes a wasm function
  * that filters a whole batch of packets lying in a `PacketArena` (one
  * fixed-size WebAssembly.Memory), with the packet loop inside. It is a
- * drop-in for the JIT's `jitBatch`: same signature, same answers, and for
- * batches that are not in an arena (or Programs wasm cannot run exactly) it
- * is jitBatch.
+ * drop-in for the JIT's `jitBatch` (and, as `wasmBatchSelect`, for
+ * `jitBatchSelect`): same signature, same answers, and for batches that are
+ * not in an arena (or Programs wasm cannot run exactly) it is the JIT's
+ * function. The Matcher takes it for batches in an arena, and the capture
+ * file reader puts a filtered file's batches in one.
  *
  * Why: wasm can read only its own memory, so packets must be in it; in
  * exchange its loop carries none of the per-iteration checks V8 puts on
@@ -16,11 +18,11 @@
 import type { Program } from './program.js';
 import type { PacketBatch } from './batch.js';
 import { DEFAULT_SEMANTICS, type Semantics } from './context.js';
-import { jitBatch, type CompiledBatchFilter, type JitOptions } from './jit.js';
+import { jitBatch, jitBatchSelect, type CompiledBatchFilter, type JitOptions } from './jit.js';
 import { checkForJit } from './jit-check.js';
 import { interpret } from './interpreter.js';
 import { verify } from './verifier.js';
-import { wasmModuleBytes, wasmUnsupported } from './wasm-codegen.js';
+import { wasmModuleBytes, wasmUnsupported, type WasmBatchForm } from './wasm-codegen.js';
 
 // The few WebAssembly JS-API pieces used here. The project's TypeScript
 // libraries (ES2022, @types/node) do not declare WebAssembly.
@@ -211,12 +213,15 @@ interface Compiled {
   reason?: string;
 }
 
-const byProgram = new WeakMap<Program, Map<Semantics, Compiled>>();
+/** A cache key: the semantics and the form of the batch function. */
+type Flavour = `${Semantics}/${WasmBatchForm}`;
+
+const byProgram = new WeakMap<Program, Map<Flavour, Compiled>>();
 const byContent = new Map<string, Compiled>();
 const CONTENT_CACHE_SIZE = 256;
 
-function contentKey(prog: Program, semantics: Semantics): string {
-  let s = `${semantics}|`;
+function contentKey(prog: Program, flavour: Flavour): string {
+  let s = `${flavour}|`;
   for (const x of prog) s += `${x.code},${x.jt},${x.jf},${x.k};`;
   return s;
 }
@@ -227,7 +232,8 @@ function hasBackwardJump(prog: Program, semantics: Semantics): boolean {
 }
 
 /** A batch loop over the interpreter, for the Programs no compiler takes. */
-function interpreterBatch(prog: Program, semantics: Semantics): CompiledBatchFilter {
+function interpreterBatch(prog: Program, semantics: Semantics, form: WasmBatchForm): CompiledBatchFilter {
+  const indices = form === 'indices';
   return (data, offsets, caplens, wirelens, count, out, context) => {
     const options = { semantics, context };
     let accepted = 0;
@@ -235,11 +241,34 @@ function interpreterBatch(prog: Program, semantics: Semantics): CompiledBatchFil
       const start = offsets[i], end = start + caplens[i];
       if (end > data.length) return -1 - i;
       const r = interpret(prog, data.subarray(start, end), wirelens[i], options);
-      out[i] = r;
-      if (r !== 0) accepted++;
+      if (indices) {
+        if (r !== 0) out[accepted++] = i;
+      } else {
+        out[i] = r;
+        if (r !== 0) accepted++;
+      }
     }
     return accepted;
   };
+}
+
+/**
+ * Whether a batch (its data, offsets, caplens, wirelens and an output array)
+ * lies wholly in one PacketArena, `count` fitting every array: the batches
+ * wasmBatch and wasmBatchSelect run as WebAssembly. Returns that arena.
+ *
+ * @example
+ * const b = arena.batch(1 << 20, 1024);
+ * batchArena(b.data, b.offsets, b.caplens, b.wirelens, b.out, 0) === arena // true
+ */
+export function batchArena(data: Uint8Array, offsets: Uint32Array, caplens: Uint32Array, wirelens: Uint32Array, out: Uint32Array, count: number): PacketArena | undefined {
+  const buffer = data.buffer;
+  const arena = ARENAS.get(buffer);
+  if (arena === undefined || offsets.buffer !== buffer || caplens.buffer !== buffer || wirelens.buffer !== buffer || out.buffer !== buffer
+    || !(count >= 0 && count <= offsets.length && count <= caplens.length && count <= wirelens.length && count <= out.length) || !Number.isInteger(count)) {
+    return undefined;
+  }
+  return arena;
 }
 
 /** Whether a Program's loads depend on the Linux negative-offset rule (indirect loads can reach it). */
@@ -247,32 +276,29 @@ function readsIndirect(prog: Program, semantics: Semantics): boolean {
   return semantics === 'linux' && prog.some((x) => (x.code & 0x07) <= 1 && (x.code & 0xe0) === 0x40);
 }
 
-function build(prog: Program, semantics: Semantics): Compiled {
+function build(prog: Program, semantics: Semantics, form: WasmBatchForm): Compiled {
   verify(prog, { mode: semantics });
   if (hasBackwardJump(prog, semantics)) {
-    return { fn: interpreterBatch(prog, semantics), engine: 'interpreter', reason: 'a backward jump (libpcap): only the interpreter runs it' };
+    return { fn: interpreterBatch(prog, semantics, form), engine: 'interpreter', reason: 'a backward jump (libpcap): only the interpreter runs it' };
   }
   checkForJit(prog, semantics);
+  const jitOf = form === 'indices' ? jitBatchSelect : jitBatch;
   let js: CompiledBatchFilter | undefined;
   const viaJit: CompiledBatchFilter = (data, offsets, caplens, wirelens, count, out, context) =>
-    (js ??= jitBatch(prog, { semantics }))(data, offsets, caplens, wirelens, count, out, context);
+    (js ??= jitOf(prog, { semantics }))(data, offsets, caplens, wirelens, count, out, context);
   const why = wasmUnsupported(prog, semantics);
-  if (why !== undefined) return { fn: jitBatch(prog, { semantics }), engine: 'jit', reason: why };
+  if (why !== undefined) return { fn: jitOf(prog, { semantics }), engine: 'jit', reason: why };
   let module: WasmModule;
   try {
-    module = new wasmApi.Module(wasmModuleBytes(prog, semantics));
+    module = new wasmApi.Module(wasmModuleBytes(prog, semantics, {}, form));
   } catch (e) {
     // An engine limit (V8 caps function size and nesting); the JIT takes the Program.
-    return { fn: jitBatch(prog, { semantics }), engine: 'jit', reason: `the wasm engine refused the module: ${(e as Error).message}` };
+    return { fn: jitOf(prog, { semantics }), engine: 'jit', reason: `the wasm engine refused the module: ${(e as Error).message}` };
   }
   const usesContext = readsIndirect(prog, semantics);
   const fn: CompiledBatchFilter = (data, offsets, caplens, wirelens, count, out, context) => {
-    const buffer = data.buffer;
-    const arena = ARENAS.get(buffer);
-    if (arena === undefined || offsets.buffer !== buffer || caplens.buffer !== buffer || wirelens.buffer !== buffer || out.buffer !== buffer
-      || !(count >= 0 && count <= offsets.length && count <= caplens.length && count <= wirelens.length && count <= out.length) || !Number.isInteger(count)) {
-      return viaJit(data, offsets, caplens, wirelens, count, out, context);
-    }
+    const arena = batchArena(data, offsets, caplens, wirelens, out, count);
+    if (arena === undefined) return viaJit(data, offsets, caplens, wirelens, count, out, context);
     let networkOffset = -1, linkHeader = 1;
     if (usesContext && context !== undefined) {
       const net = context.networkOffset;
@@ -288,14 +314,15 @@ function build(prog: Program, semantics: Semantics): Compiled {
   return { fn, engine: 'wasm' };
 }
 
-function compiled(prog: Program, semantics: Semantics): Compiled {
+function compiled(prog: Program, semantics: Semantics, form: WasmBatchForm = 'values'): Compiled {
+  const flavour: Flavour = `${semantics}/${form}`;
   let mine = byProgram.get(prog);
-  const hit = mine?.get(semantics);
+  const hit = mine?.get(flavour);
   if (hit) return hit;
-  const key = contentKey(prog, semantics);
+  const key = contentKey(prog, flavour);
   let c = byContent.get(key);
   if (!c) {
-    c = build(prog, semantics);
+    c = build(prog, semantics, form);
     if (byContent.size >= CONTENT_CACHE_SIZE) byContent.delete(byContent.keys().next().value as string);
     byContent.set(key, c);
   }
@@ -305,7 +332,7 @@ function compiled(prog: Program, semantics: Semantics): Compiled {
       mine = new Map();
       byProgram.set(prog, mine);
     }
-    mine.set(semantics, c);
+    mine.set(flavour, c);
   }
   return c;
 }
@@ -334,14 +361,33 @@ export function wasmBatch(prog: Program, options: JitOptions = {}): CompiledBatc
 }
 
 /**
- * Which engine `wasmBatch(prog, options)` uses for a batch in an arena, and
- * why not wasm when it is not.
+ * The indices-writing form of wasmBatch, with jitBatchSelect's signature and
+ * answers: the indices of the accepted packets go to `out` in order and
+ * their count is returned (or -1-i when packet i lies outside `data`;
+ * `out` beyond the count may be written too). The same rules say which
+ * engine runs: WebAssembly when every array is a view of one PacketArena
+ * and the Program allows it, else jitBatchSelect, or the interpreter for
+ * libpcap's backward jumps.
+ *
+ * @example
+ * const b = arena.copyIn(corpus);
+ * const n = wasmBatchSelect(prog, { semantics: 'bsd' })(b.data, b.offsets, b.caplens, b.wirelens, b.count, b.out);
+ * for (let j = 0; j < n; j++) use(b.out[j]);
+ */
+export function wasmBatchSelect(prog: Program, options: JitOptions = {}): CompiledBatchFilter {
+  return compiled(prog, options.semantics ?? DEFAULT_SEMANTICS, 'indices').fn;
+}
+
+/**
+ * Which engine `wasmBatch(prog, options)` (or, with form 'indices',
+ * wasmBatchSelect) uses for a batch in an arena, and why not wasm when it
+ * is not.
  *
  * @example
  * wasmEngine(compile('tcp port 80')) // { engine: 'wasm' }
  */
-export function wasmEngine(prog: Program, options: JitOptions = {}): { engine: WasmEngine; reason?: string } {
-  const c = compiled(prog, options.semantics ?? DEFAULT_SEMANTICS);
+export function wasmEngine(prog: Program, options: JitOptions = {}, form: WasmBatchForm = 'values'): { engine: WasmEngine; reason?: string } {
+  const c = compiled(prog, options.semantics ?? DEFAULT_SEMANTICS, form);
   return c.reason === undefined ? { engine: c.engine } : { engine: c.engine, reason: c.reason };
 }
 

@@ -6,6 +6,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { PacketArena } from '../bpf/wasm.js';
 
 /** Anything bpfkit can read a capture from. `'-'` means stdin. */
 export type CaptureSource = string | Readable | AsyncIterable<Uint8Array> | Uint8Array;
@@ -39,19 +40,23 @@ export class ByteWindow {
   ) {}
 
   /**
-   * Opens a source. A string is a path (`'-'` is stdin).
+   * Opens a source. A string is a path (`'-'` is stdin). With an `arena`, a
+   * file's chunks are read into buffers carved from it (up to
+   * ARENA_CHUNKS of them; ordinary buffers beyond), so that batches of its
+   * packets can run on the WebAssembly engine; other sources ignore it.
    *
    * @example
    * const w = await ByteWindow.open(process.stdin);
+   * const f = await ByteWindow.open('in.pcap', DEFAULT_CHUNK_SIZE, true, new PacketArena(arenaBytesFor(DEFAULT_CHUNK_SIZE)));
    */
   static async open(source: CaptureSource, chunkSize = DEFAULT_CHUNK_SIZE,
-    reuseBuffers: boolean | (() => Promise<unknown>) = false): Promise<ByteWindow> {
+    reuseBuffers: boolean | (() => Promise<unknown>) = false, arena?: PacketArena): Promise<ByteWindow> {
     if (source instanceof Uint8Array) {
       let given = false;
       return new ByteWindow(async () => (given ? null : ((given = true), source)), async () => {}, chunkSize);
     }
     if (typeof source === 'string' && source !== '-') {
-      const file = new FileChunks(await open(source, 'r'), chunkSize);
+      const file = new FileChunks(await open(source, 'r'), chunkSize, arena);
       return new ByteWindow((tail, tailOffset, atLeast) => file.next(tail, tailOffset, atLeast), () => file.close(), chunkSize,
         reuseBuffers ? (old) => file.release(old, typeof reuseBuffers === 'function' ? reuseBuffers : undefined) : undefined);
     }
@@ -108,6 +113,27 @@ const HEADROOM = 256 * 1024 + 64;
 const READ_AHEAD = 2;
 
 /**
+ * Chunk buffers a reader carves from its arena at most: the window's, the
+ * read-aheads', and as many again kept spare or held by a reuse gate. With
+ * buffer reuse the reader's buffers rarely number more than the first three
+ * (a read-ahead waits for a held buffer rather than taking a new one); a
+ * reader that needs more takes ordinary buffers, whose batches run in
+ * JavaScript.
+ */
+export const ARENA_CHUNKS = 2 * (1 + READ_AHEAD);
+
+/**
+ * The arena size (bytes) that holds ARENA_CHUNKS chunk buffers of
+ * `chunkSize` bytes each (plus the headroom in front of each).
+ *
+ * @example
+ * new PacketArena(arenaBytesFor(DEFAULT_CHUNK_SIZE) + batchArrayBytes(4096)) // about 7.5 MiB + the batch arrays
+ */
+export function arenaBytesFor(chunkSize: number): number {
+  return ARENA_CHUNKS * (HEADROOM + chunkSize);
+}
+
+/**
  * Reads a file in chunks, a few chunks ahead, so that the disk (or page
  * cache) copy overlaps with parsing. The previous window's unconsumed tail is
  * copied into the headroom in front of the next chunk, which makes the new
@@ -123,8 +149,10 @@ class FileChunks {
   private readonly waiting: Array<(buf: Buffer) => void> = [];
   private aheadEnd = 0;
   private ended = false;
+  /** Where each buffer carved from the arena starts in it, in carving order. */
+  private readonly slots: number[] = [];
 
-  constructor(private readonly fh: FileHandle, private readonly chunkSize: number) {}
+  constructor(private readonly fh: FileHandle, private readonly chunkSize: number, private readonly arena?: PacketArena) {}
 
   async next(tail: Uint8Array, tailOffset: number, atLeast: number): Promise<Uint8Array | null> {
     const at = tailOffset + tail.length;
@@ -140,12 +168,15 @@ class FileChunks {
     }
     await this.drain();
     const size = Math.max(atLeast, this.chunkSize);
-    const buf = Buffer.allocUnsafe(size);
-    const filled = await readFully(this.fh, buf, 0, size, tailOffset);
+    // With an arena, a chunk-sized read goes to an arena buffer (at its headroom, so it is whole and reusable).
+    const slot = this.arena && size === this.chunkSize ? this.spareOrNew() : undefined;
+    const buf = slot ?? Buffer.allocUnsafe(size);
+    const from = slot ? HEADROOM : 0;
+    const filled = await readFully(this.fh, buf, from, size, tailOffset);
     this.ended = filled < size;
     this.aheadEnd = tailOffset + filled;
     this.topUp();
-    return filled === 0 ? null : buf.subarray(0, filled);
+    return filled === 0 ? null : buf.subarray(from, from + filled);
   }
 
   private topUp(): void {
@@ -166,10 +197,34 @@ class FileChunks {
    * costs more than that short wait; else a new one.
    */
   private buffer(): Buffer | Promise<Buffer> {
-    const spare = this.spare.pop();
-    if (spare) return spare;
-    if (this.held > this.waiting.length) return new Promise((resolve) => this.waiting.push(resolve));
-    return Buffer.allocUnsafe(HEADROOM + this.chunkSize);
+    if (this.spare.length === 0 && this.held > this.waiting.length) return new Promise((resolve) => this.waiting.push(resolve));
+    return this.spareOrNew();
+  }
+
+  /** A spare buffer (an arena one first), else a new one: from the arena while it has room, else ordinary memory. */
+  private spareOrNew(): Buffer {
+    const size = HEADROOM + this.chunkSize;
+    const arena = this.arena;
+    if (arena) {
+      const k = this.spare.findIndex((b) => b.buffer === arena.memory.buffer);
+      if (k >= 0) return this.spare.splice(k, 1)[0];
+      if (this.spare.length === 0 && this.slots.length < ARENA_CHUNKS && arena.bytes - arena.used >= size + 8) {
+        const view = arena.batch(size, 0).data;
+        this.slots.push(view.byteOffset);
+        return Buffer.from(view.buffer, view.byteOffset, size);
+      }
+    }
+    return this.spare.pop() ?? Buffer.allocUnsafe(size);
+  }
+
+  /** The whole read-ahead buffer `old` is a view into (starting in its headroom), or undefined. */
+  private wholeOf(old: Uint8Array): Buffer | undefined {
+    const size = HEADROOM + this.chunkSize;
+    if (this.arena && old.buffer === this.arena.memory.buffer) {
+      const start = this.slots.find((s) => s <= old.byteOffset && old.byteOffset <= s + HEADROOM);
+      return start === undefined ? undefined : Buffer.from(old.buffer, start, size);
+    }
+    return old.buffer.byteLength === size && old.byteOffset <= HEADROOM ? Buffer.from(old.buffer, 0, size) : undefined;
   }
 
   /** Takes back a window buffer the window has moved past, once `gate` (if any) settles. */
@@ -184,11 +239,14 @@ class FileChunks {
   private reuse(old: Uint8Array): void {
     // Only whole read-ahead buffers (a view starting in their headroom) are reusable;
     // a read-ahead waiting for a buffer gets a new one otherwise, so none waits forever.
-    const size = HEADROOM + this.chunkSize;
-    const whole = old.buffer.byteLength === size && old.byteOffset <= HEADROOM;
+    const whole = this.wholeOf(old);
     const waiter = this.waiting.shift();
-    if (waiter) waiter(whole ? Buffer.from(old.buffer, 0, size) : Buffer.allocUnsafe(size));
-    else if (whole && this.spare.length < READ_AHEAD + 1) this.spare.push(Buffer.from(old.buffer, 0, size));
+    if (waiter) { waiter(whole ?? this.spareOrNew()); return; }
+    if (!whole) return;
+    if (this.spare.length < READ_AHEAD + 1) { this.spare.push(whole); return; }
+    // Spares full: an arena buffer still displaces an ordinary one, so that the arena's buffers stay in use.
+    const ordinary = this.arena && whole.buffer === this.arena.memory.buffer ? this.spare.findIndex((b) => b.buffer !== whole.buffer) : -1;
+    if (ordinary >= 0) this.spare[ordinary] = whole;
   }
 
   private async drain(): Promise<void> {

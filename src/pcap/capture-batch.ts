@@ -5,18 +5,43 @@
 import { createBatch } from '../bpf/batch.js';
 import { CONTINUE, REFUSE, STOP_AFTER, type CaptureBatch, type PacketExtras, type PacketSink } from './info.js';
 
+/** Arena bytes the filter's arrays of a batch of `capacity` packets take (offsets, caplens, wirelens, selected). */
+export function batchArrayBytes(capacity: number): number {
+  return 16 * capacity;
+}
+
+/** Arrays set aside for a batch's filter, e.g. an ArenaBatch's (`out` becomes `selected`). */
+export interface FilterArrays {
+  readonly offsets: Uint32Array;
+  readonly caplens: Uint32Array;
+  readonly wirelens: Uint32Array;
+  readonly out: Uint32Array;
+}
+
 /**
- * An empty CaptureBatch with room for `capacity` packets.
+ * An empty CaptureBatch with room for `capacity` packets. Given `arrays`
+ * with room for that many (the reader sets some aside in its PacketArena),
+ * the arrays the filter reads and writes (offsets, caplens, wirelens,
+ * selected) are views of them, so that a batch whose packets lie in the same
+ * arena runs on the WebAssembly engine; otherwise they are new arrays and
+ * the batch runs in JavaScript.
  *
  * @example
  * const batch = createCaptureBatch(4096);
+ * const inArena = createCaptureBatch(4096, arena.batch(0, 4096));
  */
-export function createCaptureBatch(capacity: number): CaptureBatch {
-  return {
-    ...createBatch(new Uint8Array(0), capacity), linkType: -1, sec: new Float64Array(capacity), nsec: new Float64Array(capacity),
-    interfaces: new Uint32Array(capacity), extras: new Map(), selected: new Uint32Array(capacity), selectedCount: 0,
-    rawLayout: undefined, recordHeader: 0,
+export function createCaptureBatch(capacity: number, arrays?: FilterArrays): CaptureBatch {
+  const common = {
+    linkType: -1, sec: new Float64Array(capacity), nsec: new Float64Array(capacity), interfaces: new Uint32Array(capacity),
+    extras: new Map<number, PacketExtras>(), selectedCount: 0, rawLayout: undefined, recordHeader: 0,
   };
+  if (arrays && [arrays.offsets, arrays.caplens, arrays.wirelens, arrays.out].every((a) => a.length >= capacity)) {
+    return {
+      data: new Uint8Array(0), offsets: arrays.offsets.subarray(0, capacity), caplens: arrays.caplens.subarray(0, capacity),
+      wirelens: arrays.wirelens.subarray(0, capacity), count: 0, selected: arrays.out.subarray(0, capacity), ...common,
+    };
+  }
+  return { ...createBatch(new Uint8Array(0), capacity), selected: new Uint32Array(capacity), ...common };
 }
 
 /**

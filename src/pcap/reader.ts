@@ -5,9 +5,11 @@
  * file size; packet bytes are views into the read chunks, not copies.
  */
 import { Readable } from 'node:stream';
-import { ByteWindow, DEFAULT_CHUNK_SIZE, type CaptureSource } from './byte-source.js';
+import type { BatchEngineCounts } from '../bpf/filter.js';
+import type { ArenaBatch, PacketArena } from '../bpf/wasm.js';
+import { ByteWindow, DEFAULT_CHUNK_SIZE, arenaBytesFor, type CaptureSource } from './byte-source.js';
 import { hex } from './bytes.js';
-import { BatchSink, createCaptureBatch } from './capture-batch.js';
+import { BatchSink, batchArrayBytes, createCaptureBatch } from './capture-batch.js';
 import { CaptureFilter, type FilterSpec } from './capture-filter.js';
 import { CaptureFormatError } from './errors.js';
 import type { FormatParser } from './format-parser.js';
@@ -36,6 +38,12 @@ export interface ReadOptions {
   reuseBuffers?: boolean | (() => Promise<unknown>);
 }
 
+/** Packets per batch of `batches()` unless asked otherwise; the reader's arena has room for one batch of this many. */
+const DEFAULT_BATCH_CAPACITY = 4096;
+
+/** Largest arena a reader makes (huge chunk sizes would ask for more): beyond it, its batches run in JavaScript. */
+const MAX_READER_ARENA = 256 << 20;
+
 /** Packets read and packets the filter accepted (all of them without a filter). */
 export interface ReadCounts {
   read: number;
@@ -57,17 +65,16 @@ export function detectFormat(first: Uint8Array, available: number, options: Read
   throw new CaptureFormatError('bad-magic', 0, `not a pcap or pcapng file: it starts with ${hex(first.subarray(0, 4))}${gz}`);
 }
 
+/** Makes a record of every packet: the record path of a reader without a filter (a filter takes the batch path). */
 class RecordCollector implements PacketSink {
   readonly records: CaptureRecord[] = [];
   read = 0;
   accepted = 0;
-  constructor(private readonly filter: CaptureFilter | undefined) {}
 
   packet(buf: Uint8Array, offset: number, caplen: number, len: number, sec: number, nsec: number,
     iface: number, linkType: number, extras: PacketExtras | undefined): number {
     this.read++;
     const data = buf.subarray(offset, offset + caplen);
-    if (this.filter && this.filter.matcher(linkType)(data, len) === 0) return CONTINUE;
     this.accepted++;
     const record: CaptureRecord = { data, caplen, len, timestamp: { sec, nsec }, linkType, interface: iface };
     if (extras) {
@@ -106,9 +113,26 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
   private opening: Promise<CaptureInfo> | undefined;
   private started = false;
   private readonly filter: CaptureFilter | undefined;
+  /** Where a filtered file's chunks and batch arrays live, so its batches run on the wasm engine. */
+  private arena: PacketArena | undefined;
+  /** The batch arrays set aside in the arena first, so that the chunks cannot take their room. */
+  private arenaArrays: ArenaBatch | undefined;
 
   constructor(private readonly source: CaptureSource, private readonly options: ReadOptions = {}) {
     this.filter = options.filter === undefined ? undefined : new CaptureFilter(options.filter);
+  }
+
+  /**
+   * How many of the filter's batches each engine ran (`wasm`, `jit`,
+   * `interpreter`); undefined without a filter. A filtered file read by path
+   * puts its chunks in a PacketArena, so its batches normally run as wasm.
+   *
+   * @example
+   * for await (const b of reader.batches()) use(b);
+   * reader.filterEngines // { wasm: 12, jit: 0, interpreter: 0 }
+   */
+  get filterEngines(): BatchEngineCounts | undefined {
+    return this.filter?.batchEngines();
   }
 
   /** What the file has said about itself so far; undefined before `open()`. */
@@ -130,7 +154,14 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
 
   private async doOpen(): Promise<CaptureInfo> {
     await this.filter?.load();
-    const w = await ByteWindow.open(this.source, this.options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.options.reuseBuffers ?? false);
+    const chunkSize = this.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    // Only a filtered file gets an arena: it is what lets the batches run as wasm, and the wasm modules load with the filter.
+    if (this.filter && typeof this.source === 'string' && this.source !== '-') {
+      const bytes = arenaBytesFor(chunkSize) + batchArrayBytes(DEFAULT_BATCH_CAPACITY);
+      if (bytes <= MAX_READER_ARENA) this.arena = this.filter.arena(bytes);
+      this.arenaArrays = this.arena?.batch(0, DEFAULT_BATCH_CAPACITY);
+    }
+    const w = await ByteWindow.open(this.source, chunkSize, this.options.reuseBuffers ?? false, this.arena);
     this.window = w;
     try {
       await w.fill(4);
@@ -160,12 +191,18 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
     this.started = true;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<CaptureRecord> {
+  [Symbol.asyncIterator](): AsyncGenerator<CaptureRecord> {
+    // Returned, not delegated with yield*: each level of async generator costs an await per record.
+    return this.filter ? this.filteredRecords() : this.allRecords();
+  }
+
+  /** Records of every packet, for a reader without a filter. */
+  private async *allRecords(): AsyncGenerator<CaptureRecord> {
     this.begin();
     await this.open();
     const w = this.window!;
     const parser = this.parser!;
-    const sink = new RecordCollector(this.filter);
+    const sink = new RecordCollector();
     try {
       for (;;) {
         sink.records.length = 0;
@@ -188,19 +225,48 @@ export class CaptureReader implements AsyncIterable<CaptureRecord> {
   }
 
   /**
+   * Records through the batch path, for a reader with a filter: the filter
+   * runs once per batch (as WebAssembly when the batch lies in the reader's
+   * arena) rather than once per packet, and only accepted packets become
+   * record objects. Same records, same counts, same errors as the record
+   * path; a batch's bytes stay put until its last record has been taken.
+   */
+  private async *filteredRecords(): AsyncGenerator<CaptureRecord> {
+    for await (const b of this.batches()) {
+      const { data, offsets, caplens, wirelens, sec, nsec, interfaces, extras, linkType, selected } = b;
+      for (let j = 0; j < b.selectedCount; j++) {
+        const i = selected[j];
+        const caplen = caplens[i];
+        const record: CaptureRecord = {
+          data: data.subarray(offsets[i], offsets[i] + caplen), caplen, len: wirelens[i],
+          timestamp: { sec: sec[i], nsec: nsec[i] }, linkType, interface: interfaces[i],
+        };
+        const more = extras.size === 0 ? undefined : extras.get(i);
+        if (more) {
+          record.comments = more.comments;
+          record.options = more.options;
+          if (more.flags !== undefined) record.flags = more.flags;
+        }
+        yield record;
+      }
+    }
+  }
+
+  /**
    * The batch path: yields CaptureBatch chunks of up to `capacity` packets of
    * one link type, each lying in one buffer, with `selected` set by the filter
-   * in one call of the JIT's batch function.
+   * in one call of the batch engine (WebAssembly when the batch lies in the
+   * reader's arena, else the JIT's batch function).
    *
    * @example
    * for await (const b of readCapture('in.pcap', { filter: prog }).batches()) total += b.selectedCount;
    */
-  async *batches(capacity = 4096): AsyncGenerator<CaptureBatch> {
+  async *batches(capacity = DEFAULT_BATCH_CAPACITY): AsyncGenerator<CaptureBatch> {
     this.begin();
     await this.open();
     const w = this.window!;
     const parser = this.parser!;
-    const b = createCaptureBatch(capacity);
+    const b = createCaptureBatch(capacity, this.arenaArrays);
     const filler = new BatchSink(b);
     b.rawLayout = parser.rawLayout;
     b.recordHeader = parser.info.modified ? 24 : 16;

@@ -3,13 +3,14 @@
  * valid Programs over random and truncated packets in both semantics, every
  * program of the machine's expression list (and libpcap's own answers in
  * BSD semantics), the Programs that must fall back, pathological Programs,
- * and the arena's bounds.
+ * and the arena's bounds; the indices-writing form (wasmBatchSelect) against
+ * the interpreter and jitBatchSelect on the same inputs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArenaError, PacketArena, arenaOf, wasmBatch, wasmBytes, wasmEngine } from '../../src/bpf/wasm.js';
+import { ArenaError, PacketArena, arenaOf, batchArena, wasmBatch, wasmBatchSelect, wasmBytes, wasmEngine } from '../../src/bpf/wasm.js';
 import { wasmModuleBytes, wasmUnsupported, type WasmTuning } from '../../src/bpf/wasm-codegen.js';
-import { jitBatch } from '../../src/bpf/jit.js';
+import { jitBatch, jitBatchSelect } from '../../src/bpf/jit.js';
 import { interpret } from '../../src/bpf/interpreter.js';
 import { isValid, VerifyError } from '../../src/bpf/verifier.js';
 import { batchOf, type PacketBatch } from '../../src/bpf/batch.js';
@@ -54,6 +55,30 @@ function assertSame(prog: Program, semantics: Semantics, got: { values: number[]
   if (!ok) assert.fail(`${what} (${semantics}): wasm ${JSON.stringify(got)}, interpreter ${JSON.stringify(want)}\n${disassemble(prog, 'd')}\n${JSON.stringify(prog)}`);
 }
 
+/** Indices of the non-zero values, in order: what a select must write. */
+const acceptedOf = (values: number[]): number[] => values.flatMap((v, i) => (v !== 0 ? [i] : []));
+
+/**
+ * The indices form over an arena copy of `packets` against the interpreter's
+ * values, and against jitBatchSelect over the same (plain) batch.
+ */
+function assertSelect(arena: PacketArena, prog: Program, semantics: Semantics, packets: Packet[], want: number[], what: string, context?: AncillaryContext): void {
+  arena.reset();
+  const b = arena.copyIn(batchOf(packets));
+  b.out.fill(0xdeadbeef);
+  const n = wasmBatchSelect(prog, { semantics })(b.data, b.offsets, b.caplens, b.wirelens, b.count, b.out, context);
+  const got = n < 0 ? [n] : [...b.out.subarray(0, n)];
+  // The JIT takes no backward jump (libpcap's): those have the interpreter alone to agree with.
+  const plain = batchOf(packets);
+  const jitOut = Uint32Array.from(got);
+  const m = wasmEngine(prog, { semantics }, 'indices').engine === 'interpreter' ? n
+    : jitBatchSelect(prog, { semantics })(plain.data, plain.offsets, plain.caplens, plain.wirelens, plain.count, jitOut, context);
+  const fromWant = acceptedOf(want);
+  if (n !== fromWant.length || got.some((v, j) => v !== fromWant[j]) || m !== n || jitOut.subarray(0, m).some((v, j) => v !== got[j])) {
+    assert.fail(`${what} (${semantics}, indices): wasm ${JSON.stringify(got)}, jitBatchSelect ${JSON.stringify([...jitOut.subarray(0, Math.max(m, 0))])}, interpreter ${JSON.stringify(fromWant)}\n${disassemble(prog, 'd')}\n${JSON.stringify(prog)}`);
+  }
+}
+
 function readsRandom(prog: Program): boolean {
   return prog.some((x) => (x.code & 0x07) === 0 && (x.code & 0xe0) === 0x20 && x.k === ((SKF_AD_OFF + SKF_AD_RANDOM) >>> 0));
 }
@@ -84,7 +109,10 @@ for (const semantics of ['linux', 'bsd'] as const) {
       // SKF_AD_RANDOM (which only the JIT fallback runs) must draw from a seeded source on both sides.
       const context = semantics === 'linux' ? (readsRandom(prog) ? CONTEXTS[1] : CONTEXTS[n % CONTEXTS.length]) : undefined;
       const got = runInArena(arena, wasmBatch(prog, { semantics }), packets, context);
-      assertSame(prog, semantics, got, expected(prog, semantics, packets, context), `program ${n}`);
+      const want = expected(prog, semantics, packets, context);
+      assertSame(prog, semantics, got, want, `program ${n}`);
+      // The indices form on half of them (both generators), compiling a second module costs as much again.
+      if (n % 4 < 2) assertSelect(arena, prog, semantics, packets, want, `program ${n}`, context);
       checked++;
       if (wasmEngine(prog, { semantics }).engine === 'wasm') inWasm++;
     }
@@ -117,6 +145,11 @@ test('every code shape (selects, merged checks, raw compares, unrolling, lookahe
       b.out.fill(0xdeadbeef);
       const accepted = f(b.count, b.offsets.byteOffset, b.caplens.byteOffset, b.wirelens.byteOffset, b.out.byteOffset, b.data.byteOffset, b.data.length, -1, 1);
       assertSame(prog, semantics, { values: [...b.out.subarray(0, b.count)], accepted }, want, `shape ${JSON.stringify(shape)}`);
+      if (n % 3 !== 0) continue;
+      const select = new WebAssembly.Instance(new WebAssembly.Module(wasmModuleBytes(prog, semantics, shape, 'indices')), { m: { mem: arena.memory } }).exports.f as (...a: number[]) => number;
+      b.out.fill(0xdeadbeef);
+      const count = select(b.count, b.offsets.byteOffset, b.caplens.byteOffset, b.wirelens.byteOffset, b.out.byteOffset, b.data.byteOffset, b.data.length, -1, 1);
+      assert.deepEqual([...b.out.subarray(0, Math.max(count, 0))], acceptedOf(want), `shape ${JSON.stringify(shape)}, indices\n${disassemble(prog, 'd')}`);
     }
   }
 });
@@ -146,6 +179,7 @@ test(`every program of the expression list (${EXPRESSIONS.length}) runs on wasm 
         const got = runInArena(arena, wasmBatch(prog, { semantics }), packets);
         assertSame(prog, semantics, got, expected(prog, semantics, packets), expression);
         if (semantics === 'bsd') assert.deepEqual(got.values, libpcap, `${expression}: wasm against libpcap`);
+        assertSelect(arena, prog, semantics, packets, semantics === 'bsd' ? libpcap : got.values, expression);
       }
       compiled++;
     }
@@ -173,6 +207,7 @@ test('Programs wasm cannot run exactly fall back, with the interpreter\'s answer
     assert.ok(wasmEngine(prog, { semantics }).reason, what);
     const got = runInArena(arena, wasmBatch(prog, { semantics }), packets, context);
     assertSame(prog, semantics, got, expected(prog, semantics, packets, context), what);
+    assertSelect(arena, prog, semantics, packets, expected(prog, semantics, packets, context), what, context);
   }
   // Indirect loads with a negative sum stay in wasm and follow the context, as the kernel does.
   const ind = program([insn(0x01, 0, 0, (SKF_NET_OFF + 9) >>> 0), insn(0x50, 0, 0, 0), insn(0x16, 0, 0, 0)]);
@@ -180,6 +215,7 @@ test('Programs wasm cannot run exactly fall back, with the interpreter\'s answer
   for (const context of [undefined, { networkOffset: 14 }, { networkOffset: 3 }, { noLinkHeader: true }, { networkOffset: 1.5 }]) {
     const got = runInArena(arena, wasmBatch(ind, { semantics: 'linux' }), packets, context);
     assertSame(ind, 'linux', got, expected(ind, 'linux', packets, context), `ldb [x + k] with ${JSON.stringify(context)}`);
+    assertSelect(arena, ind, 'linux', packets, expected(ind, 'linux', packets, context), `ldb [x + k] with ${JSON.stringify(context)}`, context);
   }
   assert.equal(runInArena(arena, wasmBatch(ind, { semantics: 'linux' }), packets, { networkOffset: 14 }).values[0], 17);
 });
@@ -235,6 +271,38 @@ test('a packet outside the batch\'s data gives -1-i, as jitBatch does', () => {
   assert.equal(jitBatch(branchy, { semantics: 'bsd' })(big.data, big.offsets, big.caplens, big.wirelens, big.count, jitBig), -34);
   assert.deepEqual([...big.out.subarray(0, 33)], [...jitBig.subarray(0, 33)]);
   assert.deepEqual([...big.out.subarray(0, 33)], Array.from({ length: 33 }, (_, i) => i));
+  // The indices form answers -1-i the same way.
+  assert.equal(wasmBatchSelect(branchy, { semantics: 'bsd' })(big.data, big.offsets, big.caplens, big.wirelens, big.count, big.out), -34);
+  assert.equal(jitBatchSelect(branchy, { semantics: 'bsd' })(big.data, big.offsets, big.caplens, big.wirelens, big.count, jitBig), -34);
+  assert.equal(wasmBatchSelect(prog, { semantics: 'linux' })(b.data, b.offsets, b.caplens, b.wirelens, b.count, b.out), -3);
+});
+
+test('the indices form runs in an arena as wasm and elsewhere as jitBatchSelect, with the same indices', () => {
+  const prog = program([insn(0x28, 0, 0, 12), insn(0x15, 0, 1, 0x800), insn(0x06, 0, 0, 0xffff), insn(0x06, 0, 0, 0)]);
+  // Truncated ones among them: cut to 0..20 bytes, some below the 14 the load needs.
+  const packets = ethernetPackets(200, 11).map((p, i) => (i % 7 === 3 ? { data: p.data.subarray(0, i % 21), wireLength: p.wireLength } : p));
+  const want = acceptedOf(expected(prog, 'bsd', packets));
+  assert.ok(want.length > 10 && want.length < packets.length - 10, `a filter that splits the packets (${want.length})`);
+  const run = wasmBatchSelect(prog, { semantics: 'bsd' });
+  assert.equal(wasmEngine(prog, { semantics: 'bsd' }, 'indices').engine, 'wasm');
+  const arena = new PacketArena(1 << 20);
+  const b = arena.copyIn(batchOf(packets));
+  assert.equal(batchArena(b.data, b.offsets, b.caplens, b.wirelens, b.out, b.count), arena);
+  assert.equal(run(b.data, b.offsets, b.caplens, b.wirelens, b.count, b.out), want.length);
+  assert.deepEqual([...b.out.subarray(0, want.length)], want);
+  // An output outside the arena: jitBatchSelect, same indices.
+  const out = new Uint32Array(b.count);
+  assert.equal(batchArena(b.data, b.offsets, b.caplens, b.wirelens, out, b.count), undefined);
+  assert.equal(run(b.data, b.offsets, b.caplens, b.wirelens, b.count, out), want.length);
+  assert.deepEqual([...out.subarray(0, want.length)], want);
+  // Every prefix of the batch (the unrolled loop's remainders), and an empty one.
+  for (const count of [0, 1, 2, 3, 4, 5, 17, 20, 21, 199]) {
+    const n = run(b.data, b.offsets, b.caplens, b.wirelens, count, b.out);
+    assert.deepEqual([...b.out.subarray(0, n)], want.filter((i) => i < count), `first ${count}`);
+  }
+  // The caches keep the two forms apart.
+  assert.notEqual(wasmBatchSelect(prog, { semantics: 'bsd' }), wasmBatch(prog, { semantics: 'bsd' }));
+  assert.equal(wasmBatchSelect(prog, { semantics: 'bsd' }), run);
 });
 
 test('pathological Programs compile to wasm and run correctly: 4096 instructions, long jump chains, every scratch slot', () => {
