@@ -4,23 +4,45 @@
  * kinds of filter sets. Also the time to add or remove one filter in a set of
  * 10,000, and an SVG plot of cost against N (docs/demux-scaling.svg).
  *
+ * Each (kind, N) is measured in processes of its own, started afresh from
+ * this file: every N gets the same method (read the packets, build one set,
+ * collect the garbage, warm up, time), and no N inherits the heap, the caches
+ * or the compiled code that building and timing the others left behind. On a
+ * shared machine the memory a process gets from the caches changes for
+ * seconds at a time (docs/BENCHMARKS.md), so each (kind, N) is measured by
+ * REPS processes spread over the whole run (every kind and N once, then
+ * again), and the median of theirs is reported.
+ * The packets are read back through readCapture from a pcap file of the
+ * corpus, so they are what a capture pipeline hands a FilterSet: views into
+ * the reader's chunk buffers, packed one after another, not 20,000 separately
+ * allocated arrays scattered over the heap (whose cost depends on where the
+ * garbage collector happened to leave them: see docs/BENCHMARKS.md).
+ *
  * Run: npm run bench -- demux   (or node --expose-gc dist/bench/demux.bench.js)
  *
  * Environment, to shrink a run on a busy machine (the defaults are the official run):
  *   BPFKIT_DEMUX_KINDS=host,port   only these kinds          BPFKIT_DEMUX_SIZES=1,1000   only these N
- *   BPFKIT_DEMUX_PACKETS=20000     packets per FilterSet run  BPFKIT_DEMUX_REPS=3        repetitions (median)
+ *   BPFKIT_DEMUX_PACKETS=20000     packets per FilterSet run  BPFKIT_DEMUX_REPS=3        processes per (kind, N) (median)
  *   BPFKIT_DEMUX_MS=150            least CPU ms per timing    BPFKIT_DEMUX_SEPARATE=0    skip the separate filters
  *   BPFKIT_DEMUX_UPDATES=0         skip timing add and remove
- *   BPFKIT_DEMUX_STAT=min          the fastest repetition instead of the median: on a busy machine
- *                                  (other processes slow some repetitions, never speed one up)
+ *   BPFKIT_DEMUX_STAT=min          the fastest process instead of the median: on a busy machine
+ *                                  (other processes slow some measurements, never speed one up)
  *   BPFKIT_DEMUX_PLOT=0            leave docs/demux-scaling.svg alone (also skipped when kinds or sizes are shrunk)
+ *   BPFKIT_DEMUX_ISOLATE=0         measure every (kind, N) in this one process, one after another (for comparison)
+ *
+ * Within a process the set is timed 3 times (the median is the process's figure), the separate filters once.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { FilterSet } from '../src/demux/index.js';
 import { compile } from '../src/filter/index.js';
 import { jit } from '../src/bpf/jit.js';
 import type { Program } from '../src/bpf/program.js';
 import { corpus, POOLS } from '../src/craft/index.js';
+import { readCapture, writeCapture } from '../src/pcap/index.js';
 
 const env = process.env;
 const numbers = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
@@ -29,8 +51,11 @@ const SET_PACKETS = Number(env.BPFKIT_DEMUX_PACKETS ?? 20_000);
 const REPS = Number(env.BPFKIT_DEMUX_REPS ?? 3);
 const MIN_MS = Number(env.BPFKIT_DEMUX_MS ?? 150);
 const SEPARATE = env.BPFKIT_DEMUX_SEPARATE !== '0';
+const ISOLATE = env.BPFKIT_DEMUX_ISOLATE !== '0';
 const PLOT = env.BPFKIT_DEMUX_PLOT !== '0' && !env.BPFKIT_DEMUX_KINDS && !env.BPFKIT_DEMUX_SIZES;
-const PACKETS = corpus({ linkType: 'EN10MB', count: 50_000, seed: 11, describe: false });
+/** Set in the child processes: the pcap file to read and the one (kind, N) to measure. */
+const CHILD_PCAP = env.BPFKIT_DEMUX_CHILD_PCAP;
+const CHILD_JOB = env.BPFKIT_DEMUX_CHILD_JOB;
 
 /** The i-th distinct IPv4 host: the corpus's pool first (so filters hit), then hosts inside 10/8. */
 function host(i: number): string {
@@ -58,6 +83,24 @@ const KINDS: Record<string, (i: number) => string> = {
     return k === 0 ? `host ${host(i)}` : k === 1 ? `udp dst port ${port(i)}` : k === 2 ? `net 10.${i & 255}.0.0/16 and tcp` : KINDS.flow(i);
   },
 };
+
+interface Packet { data: Uint8Array; wireLength: number }
+
+/** Writes the corpus to a pcap file (the packets a run reads). */
+async function writeCorpus(path: string): Promise<void> {
+  const packets = corpus({ linkType: 'EN10MB', count: SET_PACKETS, seed: 11, describe: false });
+  await writeCapture(path, packets.map((p, i) => ({
+    data: p.data, caplen: p.data.length, len: p.wireLength,
+    timestamp: { sec: 1_700_000_000 + Math.floor(i / 1000), nsec: (i % 1000) * 1000 }, linkType: 1, interface: 0,
+  })), { linkType: 1 });
+}
+
+/** The packets as readCapture hands them out: views into its chunk buffers, in file order. */
+async function readPackets(path: string): Promise<Packet[]> {
+  const out: Packet[] = [];
+  for await (const rec of readCapture(path)) out.push({ data: rec.data, wireLength: rec.len });
+  return out;
+}
 
 /**
  * CPU time per call of fn (this process's user + system time, so other work on the machine
@@ -90,54 +133,95 @@ function stat(xs: number[]): number {
 
 interface Row { kind: string; n: number; set: number; separate: number; setMatches: number; separateMatches: number }
 
-const rows: Row[] = [];
-const kinds = env.BPFKIT_DEMUX_KINDS ? env.BPFKIT_DEMUX_KINDS.split(',') : Object.keys(KINDS);
-for (const [kind, make] of Object.entries(KINDS).filter(([k]) => kinds.includes(k))) {
-  for (const n of SIZES) {
-    const programs: Program[] = [];
-    const set = new FilterSet<number>();
-    for (let i = 0; i < n; i++) {
-      const prog = compile(make(i), { linkType: 'EN10MB' });
-      programs.push(prog);
-      set.add(i, prog);
-    }
-    // The FilterSet runs over the same 20,000 packets for every N, so its column compares like with
-    // like. N separate filters cost N times more: they run over the first packets only (fewer as N
-    // grows), and the match counts compare the set with them on those same packets.
-    const packets = PACKETS.slice(0, SET_PACKETS);
-    const few = PACKETS.slice(0, Math.min(SET_PACKETS, Math.max(200, Math.floor(2e6 / n))));
-    const setRun = () => {
-      let hits = 0;
-      for (let i = 0; i < packets.length; i++) hits += set.count(packets[i].data, packets[i].wireLength);
-      return hits;
-    };
-    let setMatches = 0;
-    for (let i = 0; i < few.length; i++) setMatches += set.count(few[i].data, few[i].wireLength);
-    const fns = programs.map((p) => jit(p));
-    const separateRun = () => {
-      let hits = 0;
-      for (let i = 0; i < few.length; i++) {
-        const { data, wireLength } = few[i];
-        for (let f = 0; f < fns.length; f++) if (fns[f](data, wireLength) !== 0) hits++;
-      }
-      return hits;
-    };
-    // Building thousands of filters leaves garbage whose collection (on V8's helper threads, which
-    // process.cpuUsage counts) would land in the first timings: collect it before timing either way.
-    globalThis.gc?.();
-    const setTimes: number[] = [], sepTimes: number[] = [];
-    let separateMatches = 0;
-    for (let rep = 0; rep < REPS; rep++) {
-      setTimes.push(timeIt(setRun).nsPerCall / packets.length);
-      if (!SEPARATE) continue;
-      const t = timeIt(separateRun, n >= 1000 ? MIN_MS * 8 / 3 : MIN_MS);
-      sepTimes.push(t.nsPerCall / few.length);
-      separateMatches = t.result;
-    }
-    if (!SEPARATE) separateMatches = setMatches;
-    rows.push({ kind, n, set: stat(setTimes), separate: SEPARATE ? stat(sepTimes) : NaN, setMatches, separateMatches });
-    globalThis.gc?.();
+/** Builds the set of n filters of a kind and times it (median of 3), and n separate filters once, over the packets. */
+function measure(kind: string, n: number, packets: Packet[]): Row {
+  const make = KINDS[kind];
+  const programs: Program[] = [];
+  const set = new FilterSet<number>();
+  for (let i = 0; i < n; i++) {
+    const prog = compile(make(i), { linkType: 'EN10MB' });
+    programs.push(prog);
+    set.add(i, prog);
   }
+  // The FilterSet runs over the same 20,000 packets for every N, so its column compares like with
+  // like. N separate filters cost N times more: they run over the first packets only (fewer as N
+  // grows), and the match counts compare the set with them on those same packets.
+  const few = packets.slice(0, Math.min(packets.length, Math.max(200, Math.floor(2e6 / n))));
+  const setRun = () => {
+    let hits = 0;
+    for (let i = 0; i < packets.length; i++) hits += set.count(packets[i].data, packets[i].wireLength);
+    return hits;
+  };
+  let setMatches = 0;
+  for (let i = 0; i < few.length; i++) setMatches += set.count(few[i].data, few[i].wireLength);
+  const fns = SEPARATE ? programs.map((p) => jit(p)) : [];
+  const separateRun = () => {
+    let hits = 0;
+    for (let i = 0; i < few.length; i++) {
+      const { data, wireLength } = few[i];
+      for (let f = 0; f < fns.length; f++) if (fns[f](data, wireLength) !== 0) hits++;
+    }
+    return hits;
+  };
+  // Building thousands of filters leaves garbage whose collection (on V8's helper threads, which
+  // process.cpuUsage counts) would land in the first timings: collect it before timing either way.
+  globalThis.gc?.();
+  const setTimes: number[] = [];
+  for (let rep = 0; rep < 3; rep++) setTimes.push(timeIt(setRun).nsPerCall / packets.length);
+  let separate = NaN, separateMatches = setMatches;
+  if (SEPARATE) {
+    const t = timeIt(separateRun, n >= 1000 ? MIN_MS * 8 / 3 : MIN_MS);
+    separate = t.nsPerCall / few.length;
+    separateMatches = t.result;
+  }
+  return { kind, n, set: median(setTimes), separate, setMatches, separateMatches };
+}
+
+if (CHILD_PCAP && CHILD_JOB) {
+  const [kind, n] = CHILD_JOB.split(':');
+  const packets = await readPackets(CHILD_PCAP);
+  process.stdout.write(`${JSON.stringify(measure(kind, Number(n), packets))}\n`);
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bpfkit-demux-bench-'));
+const pcap = join(dir, 'corpus.pcap');
+const rows: Row[] = [];
+/** Each (kind, N)'s FilterSet figure from every process that measured it, in run order. */
+const perProcess: string[] = [];
+try {
+  await writeCorpus(pcap);
+  const packets = ISOLATE ? [] : await readPackets(pcap);
+  const kinds = env.BPFKIT_DEMUX_KINDS ? env.BPFKIT_DEMUX_KINDS.split(',') : Object.keys(KINDS);
+  const jobs = Object.keys(KINDS).filter((k) => kinds.includes(k)).flatMap((kind) => SIZES.map((n) => ({ kind, n })));
+  const runs = new Map<string, Row[]>(jobs.map((j) => [`${j.kind}:${j.n}`, []]));
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const { kind, n } of jobs) {
+      let row: Row;
+      if (ISOLATE) {
+        const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url)], {
+          env: { ...env, BPFKIT_DEMUX_CHILD_PCAP: pcap, BPFKIT_DEMUX_CHILD_JOB: `${kind}:${n}` },
+          encoding: 'utf8', maxBuffer: 1 << 20,
+        });
+        if (child.status !== 0) throw new Error(`measuring ${kind} at N = ${n} failed: ${child.stderr}`);
+        row = JSON.parse(child.stdout.trim().split('\n').pop()!) as Row;
+        row.separate ??= NaN; // JSON has no NaN (no separate run)
+      } else {
+        row = measure(kind, n, packets);
+        globalThis.gc?.();
+      }
+      runs.get(`${kind}:${n}`)!.push(row);
+    }
+  }
+  for (const { kind, n } of jobs) {
+    const rs = runs.get(`${kind}:${n}`)!;
+    const pick = (f: (r: Row) => number) => stat(rs.map(f));
+    const disagree = rs.find((r) => r.setMatches !== r.separateMatches) ?? rs[0];
+    perProcess.push(`${kind} ${n}: ${rs.map((r) => r.set.toFixed(1)).join(' ')}`);
+    rows.push({ kind, n, set: pick((r) => r.set), separate: pick((r) => r.separate), setMatches: disagree.setMatches, separateMatches: disagree.separateMatches });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 console.log('| kind | N | FilterSet ns/pkt | × its N=1 | N separate JIT filters ns/pkt | separate ÷ FilterSet | matches on the reference packets (set / separate) |');
@@ -147,21 +231,24 @@ for (const r of rows) {
   console.log(`| ${r.kind} | ${r.n} | ${r.set.toFixed(1)} | ${(r.set / base).toFixed(2)} | ${r.separate.toFixed(1)} | ${(r.separate / r.set).toFixed(1)} | ${r.setMatches} / ${r.separateMatches}${r.setMatches === r.separateMatches ? '' : ' DISAGREE'} |`);
 }
 
+if (REPS > 1) console.log(`\nFilterSet ns/pkt by process (${ISOLATE ? 'one process each' : 'all in this process'}, in run order): ${perProcess.join('; ')}.`);
+
 // Adding or removing one filter in a set of 10,000 (the next match pays for any dispatcher rebuild, so it is timed too).
 if (env.BPFKIT_DEMUX_UPDATES !== '0') {
+  const frames = corpus({ linkType: 'EN10MB', count: 40, seed: 11, describe: false });
   const set = new FilterSet<number>();
   for (let i = 0; i < 10_000; i++) set.add(i, KINDS.mixed(i));
-  set.count(PACKETS[0].data);
+  set.count(frames[0].data);
   const adds: number[] = [], removes: number[] = [];
   for (let r = 0; r < 40; r++) {
     const expr = KINDS.mixed(20_000 + r);
     let t = process.hrtime.bigint();
     set.add(-1, expr);
-    set.count(PACKETS[r].data);
+    set.count(frames[r].data);
     adds.push(Number(process.hrtime.bigint() - t) / 1e6);
     t = process.hrtime.bigint();
     set.remove(-1);
-    set.count(PACKETS[r].data);
+    set.count(frames[r].data);
     removes.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   console.log(`\nIn a set of 10,000 mixed filters: add one ${median(adds).toFixed(3)} ms (max ${Math.max(...adds).toFixed(3)}), remove one ${median(removes).toFixed(3)} ms (max ${Math.max(...removes).toFixed(3)}), medians of 40, each including the next match.`);

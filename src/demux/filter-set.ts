@@ -51,6 +51,8 @@ export type FilterHandler<Id> = (packet: Uint8Array, wireLength: number, id: Id)
 interface FilterEntry<Id> {
   readonly id: Id;
   readonly seq: number;
+  /** Its number in the set's `direct` array, the tag of a key whose bucket is this filter alone (see `retag`). */
+  readonly index: number;
   readonly program: Program;
   readonly handler: FilterHandler<Id> | undefined;
   readonly paths: PathEntry<Id>[];
@@ -92,6 +94,8 @@ interface DispatchTable<Id> {
   guard: Atom[];
   /** Values its buckets are split on: the dispatcher computes them when a bucket it finds is split. */
   readonly splitExprs: Expr[];
+  /** Whether the current dispatcher's probe of this table reads it as a narrow map (see U32Map). */
+  generatedNarrow: boolean | undefined;
 }
 
 /** How a FilterSet is organised now: for seeing why it costs what it costs. */
@@ -110,6 +114,7 @@ export interface FilterSetStats {
 }
 
 type Dispatcher<Id> = (p: Uint8Array, wl: number, out: FilterEntry<Id>[]) => number;
+type Direct<Id> = Array<FilterEntry<Id> | undefined>;
 type Check = (p: Uint8Array, wl: number, k: readonly number[]) => boolean;
 
 const ALWAYS: Check = () => true;
@@ -211,6 +216,9 @@ export class FilterSet<Id = string> {
   private dispatcher: Dispatcher<Id> | undefined;
   private readonly scratch: FilterEntry<Id>[] = [];
   private seq = 0;
+  /** The filters by number (`FilterEntry.index`, from 1: a tag of 0 means none); numbers of removed filters are reused. */
+  private readonly direct: Direct<Id> = [undefined];
+  private readonly freeIndexes: number[] = [];
 
   constructor(options: FilterSetOptions = {}) {
     this.linkType = options.linkType ?? 'EN10MB';
@@ -238,8 +246,9 @@ export class FilterSet<Id = string> {
     if (this.filters.has(id)) this.remove(id);
     const analysis = acceptPaths(program, this.exprs, { linux: this.semantics === 'linux', maxPaths: this.maxPaths });
     const paths: PathEntry<Id>[] = [];
+    const index = this.freeIndexes.pop() ?? this.direct.length;
     const entry: FilterEntry<Id> = {
-      id, seq: this.seq++, program, handler, paths,
+      id, seq: this.seq++, index, program, handler, paths,
       whole: analysis.kind === 'opaque' ? this.runWhole(program) : undefined,
       opaqueReason: analysis.kind === 'opaque' ? analysis.reason : undefined,
     };
@@ -254,6 +263,7 @@ export class FilterSet<Id = string> {
         paths.push(pe);
       }
     }
+    this.direct[index] = entry;
     this.filters.set(id, entry);
     return this;
   }
@@ -268,6 +278,8 @@ export class FilterSet<Id = string> {
     const entry = this.filters.get(id);
     if (!entry) return false;
     this.filters.delete(id);
+    this.direct[entry.index] = undefined;
+    this.freeIndexes.push(entry.index);
     if (entry.whole) {
       this.whole.splice(this.whole.indexOf(entry), 1);
       if (this.whole.length === 0) this.dispatcher = undefined;
@@ -283,6 +295,7 @@ export class FilterSet<Id = string> {
       let root = pe.bucket!;
       while (root.parent) root = root.parent;
       if (removeFiled(pe)) unlinkRoot(table, pe.keyValue, root);
+      else this.retag(table, pe.keyValue);
       table.size--;
       if (table.size === 0) {
         this.tables.delete(table.id);
@@ -488,7 +501,10 @@ export class FilterSet<Id = string> {
     if (!table) {
       const counted = id === clsId && cls.length > 0 ? keyId : undefined;
       if (counted !== undefined) this.classCount.set(counted, (this.classCount.get(counted) ?? 0) + 1);
-      table = { id, exprs: keys.map((a) => a.left), buckets: new U32Map(), cls: counted, size: 0, guard: others.slice(), splitExprs: [] };
+      // A table keyed on one value starts narrow (keys and tags in one slot) and widens when a key or a
+      // filter number needs more than 16 bits; a tuple's hash needs 32 from the start.
+      const buckets = new U32Map<Bucket<PathEntry<Id>>>(8, { narrow: keys.length === 1 });
+      table = { id, exprs: keys.map((a) => a.left), buckets, cls: counted, size: 0, guard: others.slice(), splitExprs: [], generatedNarrow: undefined };
       this.tables.set(id, table);
       this.dispatcher = undefined;
     } else {
@@ -498,6 +514,7 @@ export class FilterSet<Id = string> {
         this.dispatcher = undefined;
         // The guard no longer covers some tests its paths left to it: give those back to their checks.
         for (const bucket of roots(table)) forEachEntry(bucket, (e) => this.setCheck(e, table!.guard));
+        for (const [key] of table.buckets.entries()) this.retag(table!, key);
       }
     }
     pe.keys = keys;
@@ -514,6 +531,23 @@ export class FilterSet<Id = string> {
     table.size++;
     pe.table = table;
     pe.keyValue = keyValue;
+    this.retag(table, keyValue);
+  }
+
+  /**
+   * Keeps the tag beside a key in a table keyed on one value true to its root
+   * bucket: the filter's number when the bucket is one path with nothing left
+   * to check and no split (the dispatcher then takes the filter straight from
+   * the set's `direct` array), 0 otherwise. Tables keyed on a tuple compare
+   * the tuple's values in the bucket, so their tags stay 0. A table that has
+   * just turned wide needs a dispatcher that reads it so.
+   */
+  private retag(table: DispatchTable<Id>, keyValue: number): void {
+    if (table.exprs.length !== 1) return;
+    const root = table.buckets.get(keyValue);
+    const one = root?.only;
+    table.buckets.setTag(keyValue, one !== undefined && one.always ? one.filter.index : 0);
+    if (table.generatedNarrow !== undefined && table.buckets.narrow !== table.generatedNarrow) this.dispatcher = undefined;
   }
 
   /** Sets what a path still has to check once its key and its table's guard have passed. */
@@ -591,8 +625,9 @@ export class FilterSet<Id = string> {
       `return function dispatch(p, wl, out) {\n${em.lines.join('\n')}\n};`,
     ].join('\n');
     const T = tables.map((t) => t.buckets);
+    for (const t of tables) t.generatedNarrow = t.buckets.narrow;
     const S = new Float64Array(Math.max(1, this.slots.size));
-    const fn = new Function('T', 'S', 'U', 'W', ...RUNTIME_NAMES, source)(T, S, this.unindexed, this.whole, ...RUNTIME_VALUES) as Dispatcher<Id>;
+    const fn = new Function('T', 'S', 'U', 'W', 'F', ...RUNTIME_NAMES, source)(T, S, this.unindexed, this.whole, this.direct, ...RUNTIME_VALUES) as Dispatcher<Id>;
     return { fn, source };
   }
 
@@ -674,7 +709,14 @@ export class FilterSet<Id = string> {
     const computable = table.exprs.flatMap((e, i) => (canFail(e) ? [`${names[i]} >= 0`] : []));
     em.open(computable.length ? `if (${computable.join(' && ')})` : '');
     if (names.length === 1) {
-      em.lines.push('let b;', U32Map.lookupSource(`T${index}`, names[0], 'b'));
+      // The tag beside the key (in the key's own slot while the table is narrow) answers the commonest hit (see retag).
+      const narrow = table.buckets.narrow;
+      em.lines.push('let s;', U32Map.findSource(`T${index}`, names[0], 's', narrow));
+      em.open('if (s >= 0)');
+      em.lines.push(`const t = ${U32Map.tagSource(`T${index}`, 's', narrow)};`);
+      em.lines.push('if (t !== 0) out[c++] = F[t];');
+      em.open('else');
+      em.lines.push(`const b = T${index}.vals[s];`);
     } else {
       // Several tuples may share a hash: follow the chain to the one whose values are the packet's.
       em.lines.push(
@@ -698,6 +740,10 @@ export class FilterSet<Id = string> {
     em.lines.push('c = visit(b, p, wl, out, c);');
     em.close();
     em.close();
+    if (names.length === 1) {
+      em.close();
+      em.close();
+    }
     em.close();
   }
 }
