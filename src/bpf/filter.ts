@@ -7,10 +7,10 @@
  * on the WebAssembly batch engine instead: same answers, about half the
  * time per packet on large batches (docs/bpf.md, "WebAssembly").
  */
-import type { Program } from './program.js';
+import { hasBackwardJump, type Program } from './program.js';
 import type { PacketBatch } from './batch.js';
 import { DEFAULT_SEMANTICS, type AncillaryContext, type Semantics } from './context.js';
-import { interpret } from './interpreter.js';
+import { interpret, interpretBatch } from './interpreter.js';
 import { jit, jitBatch, jitBatchSelect, type CompiledBatchFilter, type CompiledFilter } from './jit.js';
 import { verify } from './verifier.js';
 import { batchArena, wasmBatch, wasmBatchSelect, wasmEngine } from './wasm.js';
@@ -197,26 +197,10 @@ export class Matcher {
 
   private interpretBatch(batch: PacketBatch, out: Uint32Array, select: boolean, context: AncillaryContext | undefined): number {
     this.batchEngines.interpreter++;
-    const options = { semantics: this.semantics, context: context ?? this.context };
-    let accepted = 0;
-    for (let i = 0; i < batch.count; i++) {
-      const start = batch.offsets[i], end = start + batch.caplens[i];
-      if (end > batch.data.length) this.checked(-1 - i, batch);
-      const r = interpret(this.program, batch.data.subarray(start, end), batch.wirelens[i], options);
-      if (select) {
-        if (r !== 0) out[accepted++] = i;
-      } else {
-        out[i] = r;
-        if (r !== 0) accepted++;
-      }
-    }
-    return accepted;
+    return this.checked(interpretBatch(this.program, batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, out, select,
+      { semantics: this.semantics, context: context ?? this.context }), batch);
   }
-}
 
-/** libpcap's bpf_validate() accepts `ja` with a negative offset; only the interpreter runs those. */
-function hasBackwardJump(program: Program): boolean {
-  return program.some((x) => x.code === 0x05 && (x.k | 0) < 0);
 }
 
 /**

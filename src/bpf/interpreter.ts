@@ -296,3 +296,30 @@ function loadLinux(p: Uint8Array, off: number, size: number, ctx: AncillaryConte
   if (size === 4) return ((p[at] << 24) | (p[at + 1] << 16) | (p[at + 2] << 8) | p[at + 3]) >>> 0;
   return size === 2 ? (p[at] << 8) | p[at + 1] : p[at];
 }
+
+/**
+ * The interpreter over a whole batch, for Programs no compiler takes (libpcap's
+ * backward jumps) and for `{ engine: 'interpreter' }`: with `indices`, writes
+ * the accepted packets' indices in order into `out`, else packet i's result
+ * into `out[i]`. Returns how many were accepted, or -1-i when packet i's bytes
+ * lie outside `data` (the batch functions' convention).
+ *
+ * @example
+ * const accepted = interpretBatch(prog, batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, results, false);
+ */
+export function interpretBatch(prog: Program, data: Uint8Array, offsets: Uint32Array, caplens: Uint32Array, wirelens: Uint32Array,
+  count: number, out: Uint32Array, indices: boolean, options?: RunOptions): number {
+  let accepted = 0;
+  for (let i = 0; i < count; i++) {
+    const start = offsets[i], end = start + caplens[i];
+    if (end > data.length) return -1 - i;
+    const r = interpret(prog, data.subarray(start, end), wirelens[i], options);
+    if (indices) {
+      if (r !== 0) out[accepted++] = i;
+    } else {
+      out[i] = r;
+      if (r !== 0) accepted++;
+    }
+  }
+  return accepted;
+}

@@ -26,7 +26,7 @@ import {
   BPF_TXA, BPF_W, BPF_X, BPF_XOR, SKF_AD_ALU_XOR_X,
   bpfClass, bpfMiscOp, bpfMode, bpfOp, bpfRval, bpfSize, bpfSrc,
 } from './opcodes.js';
-import type { Program } from './program.js';
+import { successors, type Program } from './program.js';
 import { ancillaryField, type Semantics } from './context.js';
 
 
@@ -126,15 +126,6 @@ function selectable(prog: Program, enabled: boolean): boolean[] {
     if (!enabled || bpfClass(x.code) !== BPF_JMP || bpfOp(x.code) === BPF_JA || x.jt === x.jf) return false;
     return constantReturn(prog, i + 1 + x.jt) !== undefined && constantReturn(prog, i + 1 + x.jf) !== undefined;
   });
-}
-
-function successors(prog: Program, i: number): number[] {
-  const x = prog[i];
-  const cls = bpfClass(x.code);
-  if (cls === BPF_RET) return [];
-  if (cls !== BPF_JMP) return [i + 1];
-  if (bpfOp(x.code) === BPF_JA) return [i + 1 + x.k];
-  return [i + 1 + x.jt, i + 1 + x.jf];
 }
 
 /**

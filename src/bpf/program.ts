@@ -3,7 +3,7 @@
  * instructions laid out exactly as the kernel's `struct sock_filter`
  * (u16 code, u8 jt, u8 jf, u32 k).
  */
-import { BPF_MAXINSNS } from './opcodes.js';
+import { BPF_JA, BPF_JMP, BPF_MAXINSNS, BPF_RET, bpfClass, bpfOp } from './opcodes.js';
 
 /** One classic BPF instruction: `struct sock_filter`. `k` is held as an unsigned 32-bit number. */
 export interface Instruction {
@@ -116,3 +116,32 @@ export function programsEqual(a: Program, b: Program): boolean {
 }
 
 export { BPF_MAXINSNS };
+
+/**
+ * Where control can go after instruction `i`: none after a `ret`, the jump
+ * targets of a jump, else the next instruction. The code generators lay out
+ * blocks from it.
+ *
+ * @example
+ * successors(program([insn(0x15, 0, 1, 2048), insn(0x06, 0, 0, 1), insn(0x06, 0, 0, 0)]), 0) // [1, 2]
+ */
+export function successors(prog: Program, i: number): number[] {
+  const x = prog[i];
+  const cls = bpfClass(x.code);
+  if (cls === BPF_RET) return [];
+  if (cls !== BPF_JMP) return [i + 1];
+  if (bpfOp(x.code) === BPF_JA) return [i + 1 + x.k];
+  return [i + 1 + x.jt, i + 1 + x.jf];
+}
+
+/**
+ * Whether the Program holds a `ja` with a negative offset, which libpcap's
+ * bpf_validate() accepts (its `protochain` loops) and only the interpreter
+ * runs; Linux refuses it.
+ *
+ * @example
+ * hasBackwardJump(compile('ip6 protochain 6')) // true
+ */
+export function hasBackwardJump(prog: Program): boolean {
+  return prog.some((x) => x.code === 0x05 && (x.k | 0) < 0);
+}

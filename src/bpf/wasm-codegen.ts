@@ -41,7 +41,7 @@ import {
   BPF_TXA, BPF_W, BPF_X, BPF_XOR, SKF_LL_OFF, SKF_NET_OFF,
   bpfClass, bpfMiscOp, bpfMode, bpfOp, bpfRval, bpfSize, bpfSrc,
 } from './opcodes.js';
-import type { Program } from './program.js';
+import { successors, type Program } from './program.js';
 import type { Semantics } from './context.js';
 
 // ---------------------------------------------------------------------------
@@ -245,16 +245,6 @@ function negativeHelper(): WasmFunction {
 function sizeOf(code: number): number {
   const s = bpfSize(code);
   return s === BPF_W ? 4 : s === BPF_H ? 2 : 1;
-}
-
-/** Successors of instruction i (classic BPF jumps forward only). */
-function successors(prog: Program, i: number): number[] {
-  const x = prog[i];
-  const cls = bpfClass(x.code);
-  if (cls === BPF_RET) return [];
-  if (cls !== BPF_JMP) return [i + 1];
-  if (bpfOp(x.code) === BPF_JA) return [i + 1 + x.k];
-  return [i + 1 + x.jt, i + 1 + x.jf];
 }
 
 /** The constant instruction j returns, through `ja`s; undefined if it does not simply return one. */

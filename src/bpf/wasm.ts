@@ -15,12 +15,12 @@
  * (docs/BENCHMARKS.md, "JIT"). Modules are compiled once per Program and
  * semantics, and instantiated once per arena.
  */
-import type { Program } from './program.js';
+import { hasBackwardJump, type Program } from './program.js';
 import type { PacketBatch } from './batch.js';
 import { DEFAULT_SEMANTICS, type Semantics } from './context.js';
 import { jitBatch, jitBatchSelect, type CompiledBatchFilter, type JitOptions } from './jit.js';
 import { checkForJit } from './jit-check.js';
-import { interpret } from './interpreter.js';
+import { interpretBatch } from './interpreter.js';
 import { verify } from './verifier.js';
 import { wasmModuleBytes, wasmUnsupported, type WasmBatchForm } from './wasm-codegen.js';
 
@@ -226,30 +226,11 @@ function contentKey(prog: Program, flavour: Flavour): string {
   return s;
 }
 
-/** libpcap's bpf_validate() accepts `ja` with a negative offset: only the interpreter runs those. */
-function hasBackwardJump(prog: Program, semantics: Semantics): boolean {
-  return semantics === 'bsd' && prog.some((x) => x.code === 0x05 && (x.k | 0) < 0);
-}
-
 /** A batch loop over the interpreter, for the Programs no compiler takes. */
 function interpreterBatch(prog: Program, semantics: Semantics, form: WasmBatchForm): CompiledBatchFilter {
   const indices = form === 'indices';
-  return (data, offsets, caplens, wirelens, count, out, context) => {
-    const options = { semantics, context };
-    let accepted = 0;
-    for (let i = 0; i < count; i++) {
-      const start = offsets[i], end = start + caplens[i];
-      if (end > data.length) return -1 - i;
-      const r = interpret(prog, data.subarray(start, end), wirelens[i], options);
-      if (indices) {
-        if (r !== 0) out[accepted++] = i;
-      } else {
-        out[i] = r;
-        if (r !== 0) accepted++;
-      }
-    }
-    return accepted;
-  };
+  return (data, offsets, caplens, wirelens, count, out, context) =>
+    interpretBatch(prog, data, offsets, caplens, wirelens, count, out, indices, { semantics, context });
 }
 
 /**
@@ -278,7 +259,7 @@ function readsIndirect(prog: Program, semantics: Semantics): boolean {
 
 function build(prog: Program, semantics: Semantics, form: WasmBatchForm): Compiled {
   verify(prog, { mode: semantics });
-  if (hasBackwardJump(prog, semantics)) {
+  if (semantics === 'bsd' && hasBackwardJump(prog)) {
     return { fn: interpreterBatch(prog, semantics, form), engine: 'interpreter', reason: 'a backward jump (libpcap): only the interpreter runs it' };
   }
   checkForJit(prog, semantics);
