@@ -54,6 +54,9 @@ export class MatcherError extends RangeError {
   }
 }
 
+/** What a batch function writes: each packet's value, or the accepted packets' indices. */
+type BatchForm = 'values' | 'indices';
+
 /**
  * A Program ready to match packets.
  *
@@ -86,10 +89,8 @@ export class Matcher {
    */
   readonly batchEngines: BatchEngineCounts = { wasm: 0, jit: 0, interpreter: 0 };
   private readonly context: AncillaryContext | undefined;
-  private batchValues: CompiledBatchFilter | undefined;
-  private batchIndices: CompiledBatchFilter | undefined;
-  private wasmValues: CompiledBatchFilter | undefined;
-  private wasmIndices: CompiledBatchFilter | undefined;
+  /** Batch functions by engine and form, made on first use. */
+  private readonly batchFunctions: Partial<Record<`${'wasm' | 'jit'}/${BatchForm}`, CompiledBatchFilter>> = {};
   /** Whether wasm runs this Program, per form (undefined until the first arena batch asks). */
   private wasmRuns: { values?: boolean; indices?: boolean } = {};
 
@@ -133,16 +134,9 @@ export class Matcher {
    */
   runBatch(batch: PacketBatch, results: Uint32Array, context?: AncillaryContext): number {
     this.checkOutput(batch, results, 'results');
-    if (this.engine === 'interpreter') return this.interpretBatch(batch, results, false, context);
-    let fn: CompiledBatchFilter;
-    if (this.inArena(batch, results, 'values')) {
-      fn = this.wasmValues ??= wasmBatch(this.program, { semantics: this.semantics });
-    } else {
-      this.batchEngines.jit++;
-      fn = this.batchValues ??= jitBatch(this.program, { semantics: this.semantics });
-    }
-    return this.checked(fn(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, results, context ?? this.context), batch);
+    return this.runForm(batch, results, 'values', context);
   }
+
 
   /**
    * Filters every packet of a batch and writes the indices of the accepted
@@ -157,23 +151,30 @@ export class Matcher {
    */
   selectBatch(batch: PacketBatch, indices: Uint32Array, context?: AncillaryContext): number {
     this.checkOutput(batch, indices, 'indices');
-    if (this.engine === 'interpreter') return this.interpretBatch(batch, indices, true, context);
+    return this.runForm(batch, indices, 'indices', context);
+  }
+
+  /** One batch on the engine that takes it: the interpreter when asked, wasm for a batch in an arena, else the JIT. */
+  private runForm(batch: PacketBatch, out: Uint32Array, form: BatchForm, context: AncillaryContext | undefined): number {
+    if (this.engine === 'interpreter') return this.interpretBatch(batch, out, form === 'indices', context);
+    const options = { semantics: this.semantics };
     let fn: CompiledBatchFilter;
-    if (this.inArena(batch, indices, 'indices')) {
-      fn = this.wasmIndices ??= wasmBatchSelect(this.program, { semantics: this.semantics });
+    if (this.inArena(batch, out, form)) {
+      fn = this.batchFunctions[`wasm/${form}`] ??= (form === 'indices' ? wasmBatchSelect : wasmBatch)(this.program, options);
     } else {
       this.batchEngines.jit++;
-      fn = this.batchIndices ??= jitBatchSelect(this.program, { semantics: this.semantics });
+      fn = this.batchFunctions[`jit/${form}`] ??= (form === 'indices' ? jitBatchSelect : jitBatch)(this.program, options);
     }
-    return this.checked(fn(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, indices, context ?? this.context), batch);
+    return this.checked(fn(batch.data, batch.offsets, batch.caplens, batch.wirelens, batch.count, out, context ?? this.context), batch);
   }
+
 
   /**
    * Whether the wasm engine takes this batch, counting it when it does. The
    * wasm modules are built only here, on the first batch in an arena, so
    * matchers that never see one never pay for them.
    */
-  private inArena(batch: PacketBatch, out: Uint32Array, form: 'values' | 'indices'): boolean {
+  private inArena(batch: PacketBatch, out: Uint32Array, form: BatchForm): boolean {
     if (batchArena(batch.data, batch.offsets, batch.caplens, batch.wirelens, out, batch.count) === undefined) return false;
     // A Program wasm cannot run would go to the JIT inside wasmBatch anyway: count it there.
     const runs = this.wasmRuns[form] ??= wasmEngine(this.program, { semantics: this.semantics }, form).engine === 'wasm';

@@ -7,6 +7,7 @@ import type { Program } from './program.js';
 import { generateSource, type JitShape } from './jit-codegen.js';
 import { loadAncillary, loadNegative } from './jit-runtime.js';
 import { checkForJit } from './jit-check.js';
+import { CompiledCache } from './compiled-cache.js';
 import { DEFAULT_SEMANTICS, type AncillaryContext, type Semantics } from './context.js';
 
 /** A compiled Program: returns what the Program returns (0 = reject, else the snap length). */
@@ -32,43 +33,21 @@ const runtime = Object.freeze({ anc: loadAncillary, neg: loadNegative });
 
 type AnyCompiled = CompiledFilter | CompiledBatchFilter;
 
-const byProgram = new WeakMap<Program, Map<string, AnyCompiled>>();
-const byContent = new Map<string, AnyCompiled>();
-const CONTENT_CACHE_SIZE = 256;
-
-function contentKey(prog: Program): string {
-  let s = '';
-  for (const x of prog) s += `${x.code},${x.jt},${x.jf},${x.k};`;
-  return s;
-}
+const compiledFunctions = new CompiledCache<AnyCompiled>();
 
 function compileShape(prog: Program, semantics: Semantics, shape: JitShape): AnyCompiled {
   const variant = `${semantics}/${shape}`;
-  let mine = byProgram.get(prog);
-  const hit = mine?.get(variant);
+  const hit = compiledFunctions.known(prog, variant);
   if (hit) return hit;
   checkForJit(prog, semantics);
-  const key = `${variant}|${contentKey(prog)}`;
-  let fn = byContent.get(key);
-  if (!fn) {
+  return compiledFunctions.compile(prog, variant, () => {
     const src = generateSource(prog, semantics, shape);
     const inner = src.params.filter((p) => p !== 'rt');
     // The factory closes over the runtime helpers so the returned function is the generated one itself.
     // The parentheses make V8 compile it eagerly instead of pre-parsing it now and parsing it again on the first call.
     const factory = new Function('rt', `return (function bpfFilter(${inner.join(', ')}) {\n${src.body}\n});`);
-    fn = factory(runtime) as AnyCompiled;
-    if (byContent.size >= CONTENT_CACHE_SIZE) byContent.delete(byContent.keys().next().value as string);
-    byContent.set(key, fn);
-  }
-  // Only a Program that cannot change (program() freezes it) may be remembered by identity.
-  if (Object.isFrozen(prog) && prog.every((x) => Object.isFrozen(x))) {
-    if (!mine) {
-      mine = new Map();
-      byProgram.set(prog, mine);
-    }
-    mine.set(variant, fn);
-  }
-  return fn;
+    return factory(runtime) as AnyCompiled;
+  });
 }
 
 /**

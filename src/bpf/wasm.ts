@@ -20,6 +20,7 @@ import type { PacketBatch } from './batch.js';
 import { DEFAULT_SEMANTICS, type Semantics } from './context.js';
 import { jitBatch, jitBatchSelect, type CompiledBatchFilter, type JitOptions } from './jit.js';
 import { checkForJit } from './jit-check.js';
+import { CompiledCache } from './compiled-cache.js';
 import { interpretBatch } from './interpreter.js';
 import { verify } from './verifier.js';
 import { wasmModuleBytes, wasmUnsupported, type WasmBatchForm } from './wasm-codegen.js';
@@ -216,15 +217,7 @@ interface Compiled {
 /** A cache key: the semantics and the form of the batch function. */
 type Flavour = `${Semantics}/${WasmBatchForm}`;
 
-const byProgram = new WeakMap<Program, Map<Flavour, Compiled>>();
-const byContent = new Map<string, Compiled>();
-const CONTENT_CACHE_SIZE = 256;
-
-function contentKey(prog: Program, flavour: Flavour): string {
-  let s = `${flavour}|`;
-  for (const x of prog) s += `${x.code},${x.jt},${x.jf},${x.k};`;
-  return s;
-}
+const compiledModules = new CompiledCache<Compiled>();
 
 /** A batch loop over the interpreter, for the Programs no compiler takes. */
 function interpreterBatch(prog: Program, semantics: Semantics, form: WasmBatchForm): CompiledBatchFilter {
@@ -297,25 +290,7 @@ function build(prog: Program, semantics: Semantics, form: WasmBatchForm): Compil
 
 function compiled(prog: Program, semantics: Semantics, form: WasmBatchForm = 'values'): Compiled {
   const flavour: Flavour = `${semantics}/${form}`;
-  let mine = byProgram.get(prog);
-  const hit = mine?.get(flavour);
-  if (hit) return hit;
-  const key = contentKey(prog, flavour);
-  let c = byContent.get(key);
-  if (!c) {
-    c = build(prog, semantics, form);
-    if (byContent.size >= CONTENT_CACHE_SIZE) byContent.delete(byContent.keys().next().value as string);
-    byContent.set(key, c);
-  }
-  // Only a Program that cannot change (program() freezes it) may be remembered by identity.
-  if (Object.isFrozen(prog) && prog.every((x) => Object.isFrozen(x))) {
-    if (!mine) {
-      mine = new Map();
-      byProgram.set(prog, mine);
-    }
-    mine.set(flavour, c);
-  }
-  return c;
+  return compiledModules.known(prog, flavour) ?? compiledModules.compile(prog, flavour, () => build(prog, semantics, form));
 }
 
 /**
